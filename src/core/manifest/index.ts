@@ -1,0 +1,6 @@
+export type { ContainerSpec, DesiredState, EnvValue, HealthCheck, HealthSpec, LoggingSpec, MountSpec, PortSpec, RolloutSpec, VolumeSpec } from './desired-state.js'
+export { formatIssues, type ManifestIssue } from './issues.js'
+export { parseManifest, withRevision, type Manifest, type ManifestResult } from './parse.js'
+export { formatDuration, parseDuration, type Quantity } from './quantities.js'
+export { allocatable, resolveResources, systemReserve, type HostCapacity, type ResolvedResources } from './resources.js'
+export { stopOrder } from './order.js'
