@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { computeRevision } from './revision.js'
 import { DEFAULT_LOGGING, type ContainerSpec, type DesiredState, type EnvValue, type HealthSpec, type LoggingSpec, type MountSpec, type PortSpec, type VolumeSpec } from './desired-state.js'
@@ -19,12 +19,13 @@ export type ManifestResult =
 export type Manifest = Omit<DesiredState, 'revision'> & { readonly rendered: unknown }
 
 export function parseManifest(text: string, options: { version?: string | undefined } = {}): ManifestResult {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const lines = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines })
   if (document.errors.length > 0) {
     return {
       ok: false,
       issues: document.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(manifest)',
+        path: `line ${lines.linePos(e.pos[0]).line}, column ${lines.linePos(e.pos[0]).col}`,
         message: `${e.message.split('\n')[0]}; the manifest must be YAML or JSON`,
       })),
     }
