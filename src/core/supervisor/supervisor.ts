@@ -1,0 +1,552 @@
+/**
+ * The supervisor keeps one instance's fixed set of containers running, healthy and in order.
+ *
+ * Design. The desired state is fixed at boot and never changes; the known state is re-read
+ * from the engine on every pass (one `list` of this instance's containers), so nothing the
+ * supervisor believes can drift far from the truth. Docker events are only hints: each one
+ * triggers a pass, a jittered periodic pass runs anyway, and the event stream is reopened
+ * whenever it closes (a daemon restart closes it). Probe results, timers and events all reach
+ * the containers' records through one serial loop, the only writer of those records, so no two
+ * passes ever race. Each pass asks the pure `decide()` what to do for every container, in start
+ * order, and carries those decisions out concurrently: they are independent by construction,
+ * because a container whose dependencies are not healthy gets no start decision.
+ *
+ * Restarts follow Docker's own backoff (restart-policy.ts) and are counted for crash-loop
+ * detection. A container that is running but unhealthy is restarted too, which Docker never
+ * does. An agent that restarts adopts what it finds: containers of its revision that run are
+ * kept (their health is probed again, nothing healthy is touched); its own containers of another
+ * revision are stopped and removed. Containers without this instance's label are never touched.
+ */
+import type { ContainerSpec, DesiredState } from '../manifest/index.js'
+import { formatDuration } from '../manifest/index.js'
+import { DeckhandError, isDeckhandError } from '../errors.js'
+import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
+import type { ContainerConfig, ContainerRuntime, ContainerState } from '../../ports/container-runtime.js'
+import type { HealthProbe, ProbeTarget } from '../../ports/health-probe.js'
+import type { Logger } from '../../ports/logger.js'
+import type { ContainerHealth, InstanceState, StatusReport, StatusStore } from '../../ports/status-store.js'
+import { LABELS, ownerLabels, type Identity } from './container-config.js'
+import { decide, engineHealth, isRunning, type Decision } from './decide.js'
+import { DEFAULT_BACKOFF, isCrashLooping, nextDelay, restartsWithin, type BackoffPolicy } from './restart-policy.js'
+
+export interface SupervisorOptions {
+  readonly identity: Identity
+  readonly desired: DesiredState
+  /** The create call of each container, by container name. */
+  readonly configs: ReadonlyMap<string, ContainerConfig>
+  readonly runtime: ContainerRuntime
+  readonly probe: HealthProbe
+  readonly clock: Clock
+  readonly scheduler: Scheduler
+  readonly logger: Logger
+  readonly status?: StatusStore
+  readonly backoff?: BackoffPolicy
+  /** Full pass at least this often, whatever the events say. Default 10 s. */
+  readonly reconcileIntervalMs?: number
+  /** Before a container's first healthy answer, http/tcp probes run this often. Default 200 ms. */
+  readonly fastProbeMs?: number
+}
+
+export type StateListener = (state: InstanceState, detail: string | undefined) => void
+
+type Phase = 'pending' | 'running' | 'stopping' | 'exited' | 'stopped'
+
+interface Tracked {
+  readonly spec: ContainerSpec
+  readonly config: ContainerConfig
+  id?: string | undefined
+  phase: Phase
+  /** Increments on each start, so late probe results of an earlier run are ignored. */
+  run: number
+  runStartedAt?: number | undefined
+  ipAddress?: string | undefined
+  health: ContainerHealth
+  probeFailures: number
+  lastCountedFailureAt?: number | undefined
+  probeTimer?: Cancellable | undefined
+  started: boolean
+  restarts: number
+  restartTimes: number[]
+  delayMs?: number | undefined
+  notBefore?: number | undefined
+  /** A person must act (a name clash): no more attempts, and the boot fails with this sentence. */
+  blocked?: string | undefined
+  backoffTimer?: Cancellable | undefined
+  detail?: string | undefined
+}
+
+const PROBED = new Set(['http', 'tcp'])
+
+export class Supervisor {
+  private readonly options: SupervisorOptions
+  private readonly tracked: Tracked[]
+  private readonly byName: Map<string, Tracked>
+  private readonly listeners = new Set<StateListener>()
+  private readonly log: Logger
+  private readonly events = new AbortController()
+  private chain: Promise<void> = Promise.resolve()
+  private passQueued = false
+  private closed = false
+  private timers: Cancellable[] = []
+  private state: InstanceState = 'booting'
+  private stateDetail: string | undefined
+  private since: number
+  private everReady = false
+  private failedReason: string | undefined
+  private engineDown = false
+  private lastStatus = ''
+  private engineRetry: Cancellable | undefined
+
+  constructor(options: SupervisorOptions) {
+    this.options = options
+    this.log = options.logger.child({ revision: options.desired.revision })
+    this.since = options.clock.now()
+    this.tracked = options.desired.containers.map((spec) => {
+      const config = options.configs.get(spec.name)
+      if (!config) throw new Error(`no container config for ${spec.name}`)
+      return { spec, config, phase: 'pending', run: 0, health: 'unknown', probeFailures: 0, started: false, restarts: 0, restartTimes: [] }
+    })
+    this.byName = new Map(this.tracked.map((t) => [t.spec.name, t]))
+  }
+
+  /** Adopts what this instance already runs, then starts supervising. */
+  async start(): Promise<void> {
+    await this.restoreCounts()
+    this.timers.push(this.options.scheduler.every(this.options.reconcileIntervalMs ?? 10_000, () => this.kick(), { jitter: 0.1 }))
+    void this.watchEvents()
+    this.kick()
+    await this.idle()
+  }
+
+  onStateChange(listener: StateListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  get instanceState(): InstanceState {
+    return this.state
+  }
+
+  /** Resolves once every queued pass, probe result and action has been applied. */
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined
+    while (seen !== this.chain) {
+      seen = this.chain
+      await seen
+    }
+  }
+
+  /** Marks the boot failed (the caller's deadline passed); supervision goes on. */
+  fail(reason: string): void {
+    this.serial(async () => {
+      this.failedReason = reason
+      this.updateState()
+    })
+  }
+
+  /** Why the set is not healthy yet, naming each container that is not, or undefined. */
+  unhealthyReport(): string | undefined {
+    const parts = this.tracked.filter((t) => t.health !== 'healthy').map((t) => `${t.spec.name} ${t.detail ?? t.health}`)
+    return parts.length === 0 ? undefined : parts.join('; ')
+  }
+
+  snapshot(): StatusReport {
+    const { identity, desired } = this.options
+    return {
+      pid: process.pid,
+      instanceId: identity.instanceId,
+      service: identity.service,
+      revision: desired.revision,
+      state: this.state,
+      since: this.since,
+      updatedAt: this.options.clock.now(),
+      ...(this.stateDetail === undefined ? {} : { detail: this.stateDetail }),
+      containers: this.tracked.map((t) => ({
+        name: t.spec.name,
+        image: t.spec.image,
+        ...(t.id === undefined ? {} : { id: t.id }),
+        phase: t.phase,
+        health: t.health,
+        restarts: t.restarts,
+        ...(t.runStartedAt === undefined || t.phase !== 'running' ? {} : { startedAt: t.runStartedAt }),
+        ...(t.detail === undefined ? {} : { detail: t.detail }),
+      })),
+    }
+  }
+
+  /**
+   * Stops supervising, then stops every container in reverse start order, each within its
+   * stopTimeout. Containers are stopped, not removed: their logs stay for `docker logs`.
+   */
+  async drain(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.events.abort()
+    for (const timer of this.timers) timer.cancel()
+    this.engineRetry?.cancel()
+    for (const t of this.tracked) this.cancelTimers(t)
+    await this.idle()
+    this.setState('draining', undefined)
+    await this.writeStatus()
+    for (const t of [...this.tracked].reverse()) {
+      if (t.id === undefined) continue
+      this.log.info({ container: t.spec.name, stopTimeout: formatDuration(t.spec.stopTimeoutMs) }, 'stopping container')
+      t.phase = 'stopping'
+      try {
+        await this.options.runtime.stop(t.id, t.spec.stopTimeoutMs)
+      } catch (error) {
+        this.log.warn({ container: t.spec.name, reason: message(error) }, 'could not stop container')
+      }
+      t.phase = 'stopped'
+      t.health = 'unknown'
+    }
+    this.setState('stopped', undefined)
+    await this.writeStatus()
+  }
+
+  private kick(): void {
+    if (this.closed || this.passQueued) return
+    this.passQueued = true
+    this.serial(async () => {
+      this.passQueued = false
+      if (!this.closed) await this.pass()
+    })
+  }
+
+  private serial(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.log.error({ reason: message(error) }, 'supervisor step failed')
+    })
+  }
+
+  private async pass(): Promise<void> {
+    let observed: ContainerState[]
+    try {
+      observed = await this.options.runtime.list(ownerLabels(this.options.identity))
+    } catch (error) {
+      this.engineUnreachable(error)
+      return
+    }
+    if (this.engineDown) {
+      this.engineDown = false
+      this.log.info({}, 'Docker engine reachable again; reconciling')
+    }
+    const mine = new Map<string, ContainerState>()
+    const stale: ContainerState[] = []
+    for (const state of observed) {
+      const name = state.labels[LABELS.container]
+      const tracked = name === undefined ? undefined : this.byName.get(name)
+      if (tracked && state.labels[LABELS.revision] === this.options.desired.revision && state.name === tracked.config.name) mine.set(tracked.spec.name, state)
+      else stale.push(state)
+    }
+    await Promise.all(stale.map((state) => this.removeStale(state)))
+
+    const now = this.options.clock.now()
+    for (const t of this.tracked) this.observe(t, mine.get(t.spec.name), now)
+    const decisions = this.tracked.map((t) => [t, this.decideFor(t, mine.get(t.spec.name), now)] as const)
+    await Promise.all(decisions.map(([t, d]) => this.carryOut(t, d, now)))
+    this.updateState()
+    await this.writeStatus()
+  }
+
+  private decideFor(t: Tracked, observed: ContainerState | undefined, now: number): Decision {
+    if (t.blocked !== undefined || t.phase === 'stopping') return { kind: 'none' }
+    const unhealthyDependencies = t.spec.dependsOn.filter((name) => this.byName.get(name)?.health !== 'healthy')
+    const decision = decide({ observed, health: t.health, unhealthyDependencies, notBefore: t.notBefore, now })
+    if (decision.kind === 'wait-dependencies') t.detail = `waiting for ${decision.on.join(', ')} to be healthy`
+    return decision
+  }
+
+  /** Folds what the engine says into the record: adoption, exits, removals, engine health. */
+  private observe(t: Tracked, observed: ContainerState | undefined, now: number): void {
+    const running = observed !== undefined && isRunning(observed)
+    if (running) {
+      if (t.phase !== 'running' || t.id !== observed.id) {
+        const adopted = t.phase === 'pending' && !t.started
+        t.id = observed.id
+        t.phase = 'running'
+        t.started = true
+        t.runStartedAt = observed.startedAt ?? now
+        t.run += 1
+        t.probeFailures = 0
+        t.health = 'starting'
+        if (adopted) this.log.info({ container: t.spec.name, id: observed.id }, 'adopted running container')
+        this.scheduleProbe(t, 0)
+      }
+      if (observed.ipAddress !== undefined) t.ipAddress = observed.ipAddress
+      if (!t.spec.health || !PROBED.has(t.spec.health.check.kind)) {
+        const health = engineHealth(observed)
+        if (health !== t.health) this.healthChanged(t, health, observed.engineHealth === 'unhealthy' ? `health check failed ${observed.failingStreak} times` : undefined)
+      }
+      return
+    }
+    if (observed) t.id = observed.id
+    if (t.phase === 'running' || t.phase === 'stopping') {
+      const runMs = t.runStartedAt === undefined ? undefined : now - t.runStartedAt
+      const reason = t.phase === 'stopping' ? 'restarted because unhealthy' : !observed ? 'removed' : observed.oomKilled ? 'killed: out of memory' : `exited with code ${observed.exitCode ?? 'unknown'}`
+      this.failed(t, reason, runMs, now)
+    } else if (t.phase === 'pending' && observed && t.started === false && observed.finishedAt !== undefined) {
+      // Found stopped at adoption: it died while no agent watched. Restart it as a failure.
+      t.started = true
+      this.failed(t, `found ${observed.status} at adoption`, undefined, now)
+    }
+  }
+
+  private failed(t: Tracked, reason: string, runMs: number | undefined, now: number): void {
+    this.cancelTimers(t)
+    t.phase = 'exited'
+    t.health = 'unknown'
+    t.delayMs = nextDelay(t.delayMs, runMs, this.options.backoff ?? DEFAULT_BACKOFF)
+    t.notBefore = now + t.delayMs
+    t.detail = reason
+    this.log.warn({ container: t.spec.name, image: t.spec.image, reason, backoff: formatDuration(t.delayMs) }, 'container down; restarting after backoff')
+    t.backoffTimer = this.options.scheduler.after(t.delayMs, () => this.kick())
+  }
+
+  private async carryOut(t: Tracked, decision: Decision, now: number): Promise<void> {
+    const { runtime } = this.options
+    try {
+      switch (decision.kind) {
+        case 'none':
+        case 'wait-dependencies':
+        case 'wait-backoff':
+          return
+        case 'restart-unhealthy':
+          this.log.warn({ container: t.spec.name, reason: t.detail ?? 'unhealthy' }, 'restarting unhealthy container')
+          t.phase = 'stopping'
+          this.cancelTimers(t)
+          // Not awaited: a graceful stop may take stopTimeout, and the loop must not wait on it.
+          void runtime
+            .stop(decision.id, t.spec.stopTimeoutMs)
+            .catch((error: unknown) => this.log.warn({ container: t.spec.name, reason: message(error) }, 'could not stop unhealthy container'))
+            .finally(() => this.kick())
+          return
+        case 'create': {
+          const id = await this.create(t)
+          await this.startContainer(t, id, now)
+          return
+        }
+        case 'start':
+          await this.startContainer(t, decision.id, now)
+          return
+      }
+    } catch (error) {
+      if (isDeckhandError(error, 'NAME_CLASH')) {
+        t.blocked = error.message
+        t.detail = error.message
+        this.failedReason = error.message
+        this.log.error({ container: t.spec.name, reason: error.message }, 'cannot create container')
+        return
+      }
+      t.detail = message(error)
+      this.log.error({ container: t.spec.name, image: t.spec.image, reason: t.detail }, 'container action failed; will retry')
+      if (t.phase !== 'exited') this.failed(t, t.detail, undefined, this.options.clock.now())
+    }
+  }
+
+  private async create(t: Tracked): Promise<string> {
+    const { runtime } = this.options
+    try {
+      return await runtime.create(t.config)
+    } catch (error) {
+      if (!isDeckhandError(error, 'NAME_CLASH')) throw error
+      const existing = await runtime.inspect(t.config.name)
+      if (existing && existing.labels[LABELS.instance] === this.options.identity.instanceId) {
+        // Ours, of another revision or half-made: it was seen after the list. Replace it.
+        await this.removeStale(existing)
+        return runtime.create(t.config)
+      }
+      throw new DeckhandError(
+        'NAME_CLASH',
+        `A container named ${t.config.name} already exists and deckhand does not own it; rename or remove it yourself (deckhand never touches containers it did not create).`,
+      )
+    }
+  }
+
+  private async startContainer(t: Tracked, id: string, now: number): Promise<void> {
+    t.id = id
+    if (t.started) {
+      t.restarts += 1
+      t.restartTimes = [...restartsWithin(t.restartTimes, now, t.spec.crashLoop.withinMs), now]
+    }
+    t.started = true
+    t.notBefore = undefined
+    await this.options.runtime.start(id)
+    t.phase = 'running'
+    t.runStartedAt = now
+    t.run += 1
+    t.probeFailures = 0
+    t.lastCountedFailureAt = undefined
+    t.health = 'starting'
+    t.detail = undefined
+    this.log.info({ container: t.spec.name, image: t.spec.image, id, restarts: t.restarts }, t.restarts === 0 ? 'container started' : 'container restarted')
+    this.scheduleProbe(t, 0)
+    this.kick()
+  }
+
+  private scheduleProbe(t: Tracked, delayMs: number): void {
+    const check = t.spec.health?.check
+    if (!check || check.kind === 'cmd') return
+    t.probeTimer?.cancel()
+    const run = t.run
+    t.probeTimer = this.options.scheduler.after(delayMs, () => void this.runProbe(t, run))
+  }
+
+  private async runProbe(t: Tracked, run: number): Promise<void> {
+    const health = t.spec.health
+    if (!health || this.closed || t.run !== run || t.phase !== 'running') return
+    const target = this.probeTarget(t)
+    const result = target
+      ? await this.options.probe.probe(target, health.timeoutMs).catch((error: unknown) => ({ healthy: false, detail: message(error) }))
+      : { healthy: false, detail: 'no address to probe yet' }
+    this.serial(async () => {
+      if (this.closed || t.run !== run || t.phase !== 'running') return
+      const now = this.options.clock.now()
+      const started = t.runStartedAt ?? now
+      if (result.healthy) {
+        t.probeFailures = 0
+        if (t.health !== 'healthy') this.healthChanged(t, 'healthy', undefined)
+      } else if (now - started >= health.startPeriodMs && now - (t.lastCountedFailureAt ?? started) >= health.intervalMs) {
+        // Failures count at most once per interval, so fast probing before the first healthy
+        // answer cannot make a slow starter unhealthy sooner than Docker would.
+        t.probeFailures += 1
+        t.lastCountedFailureAt = now
+        t.detail = `health check failed ${t.probeFailures} of ${health.retries} times: ${result.detail ?? 'unhealthy'}`
+        if (t.probeFailures >= health.retries && t.health !== 'unhealthy') this.healthChanged(t, 'unhealthy', t.detail)
+      } else if (t.health !== 'healthy') {
+        t.detail = `starting: ${result.detail ?? 'not answering yet'}`
+      }
+      const fast = t.health !== 'healthy' && t.health !== 'unhealthy'
+      this.scheduleProbe(t, fast ? Math.min(health.intervalMs, this.options.fastProbeMs ?? 200) : health.intervalMs)
+    })
+  }
+
+  private probeTarget(t: Tracked): ProbeTarget | undefined {
+    const check = t.spec.health?.check
+    if (check?.kind === 'http') return { kind: 'http', url: check.url }
+    if (check?.kind !== 'tcp') return undefined
+    if (t.spec.network === 'host') return { kind: 'tcp', host: '127.0.0.1', port: check.port }
+    return t.ipAddress ? { kind: 'tcp', host: t.ipAddress, port: check.port } : undefined
+  }
+
+  private healthChanged(t: Tracked, health: ContainerHealth, detail: string | undefined): void {
+    t.health = health
+    t.detail = detail
+    if (health === 'healthy') {
+      this.log.info({ container: t.spec.name, health }, 'container healthy')
+    } else if (health === 'unhealthy') {
+      this.log.warn({ container: t.spec.name, health, reason: detail }, 'container unhealthy')
+    }
+    this.updateState()
+    this.kick()
+  }
+
+  private async removeStale(state: ContainerState): Promise<void> {
+    const { runtime } = this.options
+    this.log.info({ id: state.id, name: state.name, revision: state.labels[LABELS.revision] }, 'removing own container of another revision')
+    try {
+      if (isRunning(state)) await runtime.stop(state.id, 10_000)
+      await runtime.remove(state.id)
+    } catch (error) {
+      this.log.warn({ id: state.id, reason: message(error) }, 'could not remove stale container; will retry')
+    }
+  }
+
+  private updateState(): void {
+    if (this.closed) return
+    const now = this.options.clock.now()
+    const looping = this.tracked.filter((t) => isCrashLooping(t.restartTimes, now, t.spec.crashLoop))
+    const allHealthy = this.tracked.every((t) => t.health === 'healthy')
+    if (allHealthy) this.everReady = true
+    if (looping.length > 0) {
+      const names = looping.map((t) => `${t.spec.name} restarted ${restartsWithin(t.restartTimes, now, t.spec.crashLoop.withinMs).length} times within ${formatDuration(t.spec.crashLoop.withinMs)}`)
+      this.setState('crash-loop', names.join('; '))
+    } else if (this.failedReason !== undefined && (!this.everReady || this.tracked.some((t) => t.blocked !== undefined))) {
+      this.setState('failed', this.failedReason)
+    } else if (allHealthy) {
+      this.setState('ready', undefined)
+    } else {
+      this.setState(this.everReady ? 'degraded' : 'booting', this.unhealthyReport())
+    }
+  }
+
+  private setState(state: InstanceState, detail: string | undefined): void {
+    if (state === this.state && detail === this.stateDetail) return
+    const changed = state !== this.state
+    this.state = state
+    this.stateDetail = detail
+    if (!changed) return
+    this.since = this.options.clock.now()
+    this.log.info({ state, ...(detail === undefined ? {} : { reason: detail }) }, `instance ${state}`)
+    for (const listener of this.listeners) listener(state, detail)
+  }
+
+  private async writeStatus(): Promise<void> {
+    const { status } = this.options
+    if (!status) return
+    const report = this.snapshot()
+    const key = JSON.stringify({ ...report, updatedAt: 0 })
+    if (key === this.lastStatus) return
+    this.lastStatus = key
+    try {
+      await status.write(report)
+    } catch (error) {
+      this.log.warn({ reason: message(error) }, 'could not write the status file')
+    }
+  }
+
+  /** Restart counts survive an agent restart when the revision is the same. */
+  private async restoreCounts(): Promise<void> {
+    const previous = await this.options.status?.read().catch(() => undefined)
+    if (!previous || previous.revision !== this.options.desired.revision || previous.instanceId !== this.options.identity.instanceId) return
+    for (const c of previous.containers) {
+      const t = this.byName.get(c.name)
+      if (t) t.restarts = c.restarts
+    }
+  }
+
+  private async watchEvents(): Promise<void> {
+    let delayMs = 500
+    while (!this.closed) {
+      try {
+        for await (const event of this.options.runtime.events(ownerLabels(this.options.identity), this.events.signal)) {
+          delayMs = 500
+          this.log.debug({ id: event.containerId, action: event.action }, 'docker event')
+          this.kick()
+        }
+      } catch (error) {
+        if (this.closed) return
+        this.log.debug({ reason: message(error) }, 'docker event stream failed')
+      }
+      if (this.closed) return
+      // The stream closed: the daemon restarted or the connection broke. Reconcile now, and
+      // reopen the stream after a pause that grows while the engine stays away.
+      this.kick()
+      await new Promise<void>((resolve) => {
+        const timer = this.options.scheduler.after(delayMs, resolve)
+        this.events.signal.addEventListener('abort', () => { timer.cancel(); resolve() }, { once: true })
+      })
+      delayMs = Math.min(delayMs * 2, 30_000)
+    }
+  }
+
+  private engineUnreachable(error: unknown): void {
+    if (!this.engineDown) {
+      this.engineDown = true
+      this.log.warn({ reason: message(error) }, 'cannot list containers; keeping everything as it is and retrying')
+    }
+    this.engineRetry?.cancel()
+    this.engineRetry = this.options.scheduler.after(1_000, () => this.kick())
+  }
+
+  private cancelTimers(t: Tracked): void {
+    t.probeTimer?.cancel()
+    t.backoffTimer?.cancel()
+    t.probeTimer = undefined
+    t.backoffTimer = undefined
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

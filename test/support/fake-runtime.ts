@@ -1,0 +1,248 @@
+import { DeckhandError } from '../../src/core/errors.js'
+import type { Clock } from '../../src/ports/clock.js'
+import type { ContainerConfig, ContainerRuntime, ContainerState, EngineHealth, RuntimeEvent } from '../../src/ports/container-runtime.js'
+
+interface FakeContainer {
+  id: string
+  config: ContainerConfig
+  status: ContainerState['status']
+  engineHealth: EngineHealth
+  failingStreak: number
+  startedAt?: number | undefined
+  finishedAt?: number | undefined
+  exitCode?: number | undefined
+  oomKilled: boolean
+}
+
+/** How a fake image behaves when started. */
+export interface ImageBehaviour {
+  /** Exits at once with this code on every start (a crash loop). */
+  readonly exitOnStart?: number
+  /** Has its own HEALTHCHECK; starts as `starting`. */
+  readonly healthcheck?: boolean
+}
+
+/**
+ * An in-memory container engine behind the same port as Docker, for the supervisor's unit tests.
+ * The contract suite (test/contract) runs against it and against the real engine, so the two
+ * cannot drift. Test controls (crash, remove, setHealth, down) stand for what happens to real
+ * containers from outside.
+ */
+export class FakeRuntime implements ContainerRuntime {
+  readonly images = new Map<string, ImageBehaviour>()
+  readonly calls: string[] = []
+  private readonly containers = new Map<string, FakeContainer>()
+  private readonly subscribers = new Set<{ labels: Readonly<Record<string, string>>; push: (e: RuntimeEvent | undefined) => void }>()
+  private nextId = 1
+  private unreachable = false
+  private readonly clock: Clock
+
+  constructor(clock: Clock = { now: () => Date.now() }) {
+    this.clock = clock
+  }
+
+  // ---- the port ----
+
+  async ping(): Promise<void> {
+    this.check()
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    this.check()
+    return this.images.has(image)
+  }
+
+  async pull(image: string): Promise<void> {
+    this.check()
+    this.calls.push(`pull ${image}`)
+    if (!this.images.has(image)) throw new DeckhandError('IMAGE_NOT_FOUND', `Image ${image} was not found in its registry; check the image name and tag.`)
+  }
+
+  async list(labels: Readonly<Record<string, string>>): Promise<ContainerState[]> {
+    this.check()
+    return [...this.containers.values()].filter((c) => matches(c.config.labels, labels)).map(view)
+  }
+
+  async inspect(idOrName: string): Promise<ContainerState | undefined> {
+    this.check()
+    const found = this.find(idOrName)
+    return found && view(found)
+  }
+
+  async create(config: ContainerConfig): Promise<string> {
+    this.check()
+    this.calls.push(`create ${config.name}`)
+    if (this.find(config.name)) throw new DeckhandError('NAME_CLASH', `A container named ${config.name} already exists.`)
+    if (!this.images.has(config.image)) throw new DeckhandError('IMAGE_NOT_FOUND', `Image ${config.image} was not found.`)
+    const id = `fake${String(this.nextId++).padStart(8, '0')}`
+    this.containers.set(id, { id, config, status: 'created', engineHealth: 'none', failingStreak: 0, oomKilled: false })
+    this.emit(id, 'create')
+    return id
+  }
+
+  async start(id: string): Promise<void> {
+    this.check()
+    const c = this.mustFind(id)
+    this.calls.push(`start ${c.config.name}`)
+    if (c.status === 'running') return
+    const behaviour = this.images.get(c.config.image) ?? {}
+    c.status = 'running'
+    c.startedAt = this.clock.now()
+    c.finishedAt = undefined
+    c.oomKilled = false
+    c.engineHealth = behaviour.healthcheck || c.config.healthcheck ? 'starting' : 'none'
+    this.emit(id, 'start')
+    if (behaviour.exitOnStart !== undefined) this.exit(c, behaviour.exitOnStart)
+  }
+
+  async stop(id: string): Promise<void> {
+    this.check()
+    const c = this.find(id)
+    if (!c) throw new DeckhandError('INTERNAL', `No such container ${id}.`)
+    this.calls.push(`stop ${c.config.name}`)
+    if (c.status === 'running') {
+      this.emit(id, 'kill')
+      this.exit(c, 0)
+      this.emit(id, 'stop')
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    this.check()
+    const c = this.find(id)
+    if (!c) return
+    this.calls.push(`remove ${c.config.name}`)
+    if (c.status === 'running') this.exit(c, 137)
+    this.containers.delete(c.id)
+    this.emit(c.id, 'destroy', c.config.labels)
+  }
+
+  events(labels: Readonly<Record<string, string>>, signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const queue: (RuntimeEvent | undefined)[] = []
+    let wake: (() => void) | undefined
+    const subscriber = {
+      labels,
+      push: (e: RuntimeEvent | undefined) => {
+        queue.push(e)
+        wake?.()
+      },
+    }
+    this.subscribers.add(subscriber)
+    signal.addEventListener('abort', () => subscriber.push(undefined), { once: true })
+    const subscribers = this.subscribers
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+            const next = queue.shift()
+            if (next === undefined) return
+            yield next
+          }
+        } finally {
+          subscribers.delete(subscriber)
+        }
+      },
+    }
+  }
+
+  // ---- test controls: what happens to containers from outside ----
+
+  /** The main process dies (kill -9, a crash, an OOM). */
+  crash(name: string, exitCode = 137, options: { oom?: boolean } = {}): void {
+    const c = this.mustFind(name)
+    if (c.status !== 'running') return
+    c.oomKilled = options.oom ?? false
+    if (c.oomKilled) this.emit(c.id, 'oom')
+    this.exit(c, exitCode)
+  }
+
+  /** `docker rm -f`. */
+  forceRemove(name: string): void {
+    const c = this.mustFind(name)
+    void this.remove(c.id)
+  }
+
+  /** The image's HEALTHCHECK (or a `cmd` check) reports. */
+  setEngineHealth(name: string, health: EngineHealth, failingStreak = 0): void {
+    const c = this.mustFind(name)
+    c.engineHealth = health
+    c.failingStreak = failingStreak
+    this.emit(c.id, `health_status: ${health}`)
+  }
+
+  /** The daemon goes away (calls fail and event streams close) or comes back. */
+  setDown(down: boolean): void {
+    this.unreachable = down
+    if (down) {
+      for (const c of this.containers.values()) if (c.status === 'running') c.status = 'exited'
+      for (const s of this.subscribers) s.push(undefined)
+    }
+  }
+
+  /** Adds a container nobody in deckhand created. */
+  addForeign(config: ContainerConfig): string {
+    const id = `foreign${this.nextId++}`
+    this.containers.set(id, { id, config, status: 'running', engineHealth: 'none', failingStreak: 0, oomKilled: false, startedAt: this.clock.now() })
+    return id
+  }
+
+  byName(name: string): ContainerState | undefined {
+    const c = this.find(name)
+    return c && view(c)
+  }
+
+  all(): ContainerState[] {
+    return [...this.containers.values()].map(view)
+  }
+
+  // ---- internals ----
+
+  private exit(c: FakeContainer, code: number): void {
+    c.status = 'exited'
+    c.exitCode = code
+    c.finishedAt = this.clock.now()
+    c.engineHealth = c.engineHealth === 'none' ? 'none' : 'unhealthy'
+    this.emit(c.id, 'die')
+  }
+
+  private emit(id: string, action: string, labels?: Readonly<Record<string, string>>): void {
+    const c = this.containers.get(id)
+    const own = labels ?? c?.config.labels ?? {}
+    for (const s of this.subscribers) if (matches(own, s.labels)) s.push({ containerId: id, action, ...(c ? { name: c.config.name } : {}) })
+  }
+
+  private check(): void {
+    if (this.unreachable) throw new DeckhandError('DOCKER_UNREACHABLE', 'Cannot reach the Docker engine; start Docker.', { retryable: true })
+  }
+
+  private find(idOrName: string): FakeContainer | undefined {
+    return this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.config.name === idOrName)
+  }
+
+  private mustFind(idOrName: string): FakeContainer {
+    const c = this.find(idOrName)
+    if (!c) throw new Error(`fake runtime: no container ${idOrName}`)
+    return c
+  }
+}
+
+function matches(labels: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): boolean {
+  return Object.entries(wanted).every(([k, v]) => labels[k] === v)
+}
+
+function view(c: FakeContainer): ContainerState {
+  return {
+    id: c.id,
+    name: c.config.name,
+    image: c.config.image,
+    labels: c.config.labels,
+    status: c.status,
+    engineHealth: c.status === 'running' ? c.engineHealth : c.engineHealth === 'none' ? 'none' : 'unhealthy',
+    failingStreak: c.failingStreak,
+    ...(c.startedAt === undefined ? {} : { startedAt: c.startedAt }),
+    ...(c.finishedAt === undefined ? {} : { finishedAt: c.finishedAt }),
+    ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
+    oomKilled: c.oomKilled,
+  }
+}
