@@ -1,0 +1,60 @@
+import pLimit from 'p-limit'
+import pRetry, { AbortError } from 'p-retry'
+import { isDeckhandError } from '../../core/errors.js'
+import type { ContainerRuntime } from '../../ports/container-runtime.js'
+import type { ImageFetcher } from '../../ports/image-fetcher.js'
+import type { Logger } from '../../ports/logger.js'
+
+export interface ParallelImageFetcherOptions {
+  readonly runtime: ContainerRuntime
+  readonly logger: Logger
+  /** Pulls at once. Default 4: enough to fill a link, few enough not to trip registry limits. */
+  readonly concurrency?: number
+  /** Attempts per image. Default 5, from 1 s doubling with jitter. */
+  readonly attempts?: number
+  readonly minDelayMs?: number
+}
+
+/**
+ * Pulls every image that is not already present, in parallel with bounded concurrency and
+ * retries. An image already on the engine is not pulled again: deckhand's images are meant to
+ * be versioned tags (`${version}`), fixed for an instance's life. A missing image is permanent
+ * (no retry); anything else (network, registry 5xx, throttling) is retried.
+ */
+export class ParallelImageFetcher implements ImageFetcher {
+  constructor(private readonly options: ParallelImageFetcherOptions) {}
+
+  async ensure(images: readonly string[], signal?: AbortSignal): Promise<void> {
+    const { runtime, logger } = this.options
+    const limit = pLimit(this.options.concurrency ?? 4)
+    await Promise.all(
+      [...new Set(images)].map((image) =>
+        limit(async () => {
+          if (await runtime.hasImage(image, signal)) return
+          const started = Date.now()
+          await pRetry(
+            async () => {
+              try {
+                await runtime.pull(image, signal)
+              } catch (error) {
+                if (isDeckhandError(error) && !error.retryable) throw new AbortError(error)
+                throw error
+              }
+            },
+            {
+              retries: (this.options.attempts ?? 5) - 1,
+              minTimeout: this.options.minDelayMs ?? 1_000,
+              factor: 2,
+              randomize: true,
+              ...(signal ? { signal } : {}),
+              onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+                if (retriesLeft > 0) logger.warn({ image, attempt: attemptNumber, reason: error.message }, 'pull failed; retrying')
+              },
+            },
+          )
+          logger.info({ image, ms: Date.now() - started }, 'image pulled')
+        }),
+      ),
+    )
+  }
+}

@@ -1,0 +1,46 @@
+import type { StatusReport, StatusStore } from '../ports/status-store.js'
+import { DeckhandError } from '../core/errors.js'
+
+/** `deckhand status [--json]`: what the running agent last wrote, checked against its pid. */
+export async function status(store: StatusStore & { path: string }, options: { json?: boolean }, out: (line: string) => void, now = Date.now()): Promise<number> {
+  const report = await store.read()
+  if (!report) throw new DeckhandError('NOT_RUNNING', `No deckhand agent has run here (no ${store.path}); start one with deckhand up -f FILE, or set DECKHAND_STATE_DIR to the agent's state directory.`)
+  const alive = isAlive(report.pid)
+  if (options.json) {
+    out(JSON.stringify({ ...report, running: alive }, null, 2))
+    return alive ? 0 : 3
+  }
+  for (const line of render(report, alive, now)) out(line)
+  return alive ? 0 : 3
+}
+
+export function render(report: StatusReport, alive: boolean, now: number): string[] {
+  const lines = [
+    `service   ${report.service}`,
+    `instance  ${report.instanceId}`,
+    `revision  ${report.revision}`,
+    `state     ${alive ? report.state : `not running (last state ${report.state}, ${ago(now - report.updatedAt)} ago, pid ${report.pid})`}${report.detail ? `: ${report.detail}` : ''}`,
+    '',
+  ]
+  const rows = [['CONTAINER', 'HEALTH', 'RESTARTS', 'UP', 'IMAGE'], ...report.containers.map((c) => [c.name, c.health, String(c.restarts), c.startedAt ? ago(now - c.startedAt) : '-', c.image])]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const row of rows) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+  return lines
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 120) return `${s}s`
+  if (s < 7200) return `${Math.round(s / 60)}m`
+  if (s < 172_800) return `${Math.round(s / 3600)}h`
+  return `${Math.round(s / 86_400)}d`
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,5 @@
+/** Makes images present on the engine before containers are created. */
+export interface ImageFetcher {
+  /** Throws the first permanent failure (IMAGE_NOT_FOUND), or the last error once retries run out. */
+  ensure(images: readonly string[], signal?: AbortSignal): Promise<void>
+}
