@@ -71,41 +71,41 @@ export const containerSchema = z.strictObject({
   image: z.string().min(1).regex(/^\S+$/, 'an image reference has no spaces').describe('image reference; ${version} is replaced by the release version'),
   command: stringList.optional().describe('overrides the image CMD; a string runs under /bin/sh -c'),
   entrypoint: stringList.optional().describe('overrides the image ENTRYPOINT'),
-  user: z.string().min(1).optional(),
-  workingDir: z.string().startsWith('/', 'must be an absolute path').optional(),
+  user: z.string().min(1).optional().describe('user (name or uid[:gid]) the process runs as'),
+  workingDir: z.string().startsWith('/', 'must be an absolute path').optional().describe('working directory inside the container'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a valid environment variable name'), envValue).default({}).describe('environment; a value may be { ssm: /name }'),
   network: z.enum(['host', 'bridge', 'none']).default('host').describe('host (default): the instance\'s own IP is the service address'),
   ports: z.array(z.string().regex(/^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/, 'write a port as HOST:CONTAINER, IP:HOST:CONTAINER, optionally /udp')).default([]).describe('published ports, only with network: bridge'),
   volumes: z.array(z.string()).default([]).describe('NAME:/path or /host/path:/path, optionally :ro'),
-  resources: z.strictObject({ cpu: cpu.optional(), memory: memory.optional() }).prefault({}).describe('limits: absolute, or a share of the instance after the system reserve'),
-  health: healthSchema.optional(),
+  resources: z.strictObject({ cpu: cpu.optional().describe('cores (1.5) or a share of the instance ("50%")'), memory: memory.optional().describe('bytes, 512Mi, 2Gi, or a share of the instance ("60%")') }).prefault({}).describe('limits: absolute, or a share of the instance after the system reserve'),
+  health: healthSchema.optional().describe('exactly one of http, tcp or cmd; with none, healthy once running (or by the image\'s HEALTHCHECK)'),
   stopTimeout: duration('30s').describe('time between SIGTERM and SIGKILL on stop'),
   restart: z
     .strictObject({
       crashLoop: z
-        .strictObject({ restarts: z.number().int().min(1).default(5), within: duration('10m') })
+        .strictObject({ restarts: z.number().int().min(1).default(5).describe('restarts that make a crash loop...'), within: duration('10m').describe('...within this window; the instance is then marked Unhealthy') })
         .prefault({}),
     })
     .prefault({}),
-  logging: loggingSchema.optional(),
+  logging: loggingSchema.optional().describe('overrides the manifest-wide logging'),
   dependsOn: z.array(z.string()).default([]).describe('containers that must be healthy before this one starts'),
   privileged: z.boolean().default(false).describe('hands the container the host; required for host pid/ipc, the Docker socket or /'),
-  pid: z.literal('host').optional(),
-  ipc: z.literal('host').optional(),
+  pid: z.literal('host').optional().describe('share the host PID namespace; needs privileged: true'),
+  ipc: z.literal('host').optional().describe('share the host IPC namespace; needs privileged: true'),
 })
 
 export const volumeSchema = z.union([
   z.strictObject({
     ebs: z.strictObject({
-      size: z.number().int().min(1).max(65536).describe('GiB'),
-      type: z.enum(['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1']).default('gp3'),
-      filesystem: z.enum(['ext4', 'xfs']).default('ext4'),
+      size: z.number().int().min(1).max(65536).describe('size in GiB of a volume created when none is free'),
+      type: z.enum(['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1']).default('gp3').describe('EBS volume type'),
+      filesystem: z.enum(['ext4', 'xfs']).default('ext4').describe('made only when the device has none'),
       iops: z.number().int().positive().optional(),
       throughput: z.number().int().positive().optional(),
     }),
   }),
-  z.strictObject({ instance: z.strictObject({}) }),
-  z.strictObject({ tmpfs: z.strictObject({ size: memory.optional() }) }),
+  z.strictObject({ instance: z.strictObject({}).describe('a directory on the instance, lost with it') }),
+  z.strictObject({ tmpfs: z.strictObject({ size: memory.optional().describe('limit, e.g. 64Mi') }).describe('memory-backed') }),
 ], { error: 'a volume is one of { ebs: {...} }, { instance: {} } or { tmpfs: {...} }' })
 
 export const rolloutSchema = z.strictObject({
@@ -121,9 +121,10 @@ export const rolloutSchema = z.strictObject({
 export const manifestSchema = z.strictObject({
   containers: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a container name is lowercase letters, digits, - and _'), containerSchema)
-    .refine((c) => Object.keys(c).length > 0, 'needs at least one container'),
-  volumes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a volume name is lowercase letters, digits, - and _'), volumeSchema).default({}),
-  rollout: rolloutSchema.prefault({}),
+    .refine((c) => Object.keys(c).length > 0, 'needs at least one container')
+    .describe('the containers, by name; start order comes from dependsOn'),
+  volumes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a volume name is lowercase letters, digits, - and _'), volumeSchema).default({}).describe('named volumes, mounted as NAME:/path'),
+  rollout: rolloutSchema.prefault({}).describe('how the group rolls to a new revision'),
   logging: loggingSchema.optional().describe('the default log driver of every container'),
 })
 

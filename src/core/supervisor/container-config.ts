@@ -21,8 +21,13 @@ export function containerName(identity: Identity, container: string): string {
   return `${identity.service}-${container}-${identity.instanceId}`.replace(/[^a-zA-Z0-9_.-]/g, '-')
 }
 
+/**
+ * The labels that select what this agent owns. The service narrows SPEC §6's instance label so
+ * that two `deckhand up` runs of different services on one laptop (both instance "local")
+ * never touch each other's containers.
+ */
 export function ownerLabels(identity: Identity): Record<string, string> {
-  return { [LABELS.instance]: identity.instanceId }
+  return { [LABELS.instance]: identity.instanceId, [LABELS.service]: identity.service }
 }
 
 export interface ConfigContext {

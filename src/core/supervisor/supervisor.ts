@@ -351,7 +351,7 @@ export class Supervisor {
     } catch (error) {
       if (!isDeckhandError(error, 'NAME_CLASH')) throw error
       const existing = await runtime.inspect(t.config.name)
-      if (existing && existing.labels[LABELS.instance] === this.options.identity.instanceId) {
+      if (existing && Object.entries(ownerLabels(this.options.identity)).every(([k, v]) => existing.labels[k] === v)) {
         // Ours, of another revision or half-made: it was seen after the list. Replace it.
         await this.removeStale(existing)
         return runtime.create(t.config)

@@ -217,7 +217,7 @@ describe('Supervisor', () => {
 
     first.runtime.addForeign({ ...first.runtime.byName(name('app'))!, name: 'somebody-elses', labels: { owner: 'me' } } as never)
     const stale = await first.runtime.create({
-      name: 'web-old-i-test', image: 'app:1', labels: { [LABELS.instance]: 'i-test', [LABELS.revision]: 'oldrevision0', [LABELS.container]: 'old' },
+      name: 'web-old-i-test', image: 'app:1', labels: { [LABELS.instance]: 'i-test', [LABELS.service]: 'web', [LABELS.revision]: 'oldrevision0', [LABELS.container]: 'old' },
       env: {}, network: 'host', ports: [], binds: [], tmpfs: [], stopTimeoutMs: 1000, logging: { driver: 'local', options: {} }, privileged: false,
     })
 
