@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest'
+import { Agent } from '../../../src/core/agent/agent.js'
+import { ParallelImageFetcher } from '../../../src/adapters/images/parallel-image-fetcher.js'
+import { FakeFleet, FakeMetadata, FakeSsm } from '../../support/fake-aws.js'
+import { FakeProbe } from '../../support/fake-probe.js'
+import { FakeRuntime } from '../../support/fake-runtime.js'
+import { ManualClock } from '../../support/manual-clock.js'
+import { MemoryLogger } from '../../support/memory-logger.js'
+
+const MANIFEST = `
+containers:
+  app: { image: "app:\${version}", health: { tcp: 3000, interval: 1s } }
+  proxy: { image: "proxy:1", dependsOn: [app] }
+rollout: { bootDeadline: 1m }
+`
+
+function setup(options: { hooks?: boolean } = {}) {
+  const clock = new ManualClock()
+  const runtime = new FakeRuntime(clock)
+  for (const image of ['app:1', 'app:2', 'proxy:1']) runtime.images.set(image, {})
+  const probe = new FakeProbe()
+  probe.set('tcp:127.0.0.1:3000', true)
+  const ssm = new FakeSsm()
+  ssm.put('/deckhand/web-asg/manifest', MANIFEST)
+  ssm.put('/deckhand/web-asg/version', '1')
+  const fleet = new FakeFleet('i-0123')
+  if (options.hooks === false) fleet.info = { ...fleet.info, hooks: { launching: [], terminating: [] } }
+  const metadata = new FakeMetadata({ instanceId: 'i-0123', region: 'eu-west-1', availabilityZone: 'eu-west-1a', instanceType: 't3.small', imageId: 'ami-1', privateIp: '10.0.0.1' })
+  const logger = new MemoryLogger()
+  const agent = new Agent({
+    metadata,
+    connect: () => ({ config: ssm, fleet, runtime, images: new ParallelImageFetcher({ runtime, logger, attempts: 1 }) }),
+    volumes: () => ({ prepare: async () => ({ kind: 'tmpfs' }), release: async () => {} }),
+    probe,
+    clock,
+    scheduler: clock,
+    logger,
+    host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
+    random: () => 0.5,
+    driftIntervalMs: 60_000,
+  })
+  let stop!: (signal: string) => void
+  const stopRequested = new Promise<string>((resolve) => (stop = resolve))
+  const exit = agent.run(stopRequested)
+  const advance = (ms: number) => clock.advance(ms)
+  return { clock, runtime, probe, ssm, fleet, metadata, logger, agent, exit, stop, advance }
+}
+
+describe('Agent', () => {
+  it('boots: tags booting with its revision, then ready with ready-at in one call, then completes the launch hook', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    expect(t.fleet.calls.filter((c) => !['group', 'view'].includes(c))).toEqual([
+      expect.stringMatching(/^tag deckhand:state=booting,deckhand:revision=[0-9a-f]{12}$/),
+      'tag deckhand:state=ready,deckhand:ready-at=<time>',
+      'complete launch CONTINUE',
+    ])
+    expect(t.runtime.all().map((c) => c.status)).toEqual(['running', 'running'])
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('abandons the launch when an image does not exist, and tags failed', async () => {
+    const t = setup()
+    t.runtime.images.delete('app:1')
+    await t.advance(1_000)
+    expect(t.fleet.calls).toContain('tag deckhand:state=failed')
+    expect(t.fleet.calls).toContain('complete launch ABANDON')
+    expect(t.logger.lines.find((l) => l.message.startsWith('the boot failed'))?.fields.reason).toMatch(/app:1/)
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('sets itself Unhealthy when it cannot get ready in time and the group has no launch hook', async () => {
+    const t = setup({ hooks: false })
+    t.probe.set('tcp:127.0.0.1:3000', false)
+    await t.advance(61_000)
+    expect(t.fleet.calls).toContain('tag deckhand:state=failed')
+    expect(t.fleet.calls).toContain('unhealthy')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('sets itself Unhealthy on a crash loop', async () => {
+    const t = setup()
+    t.runtime.images.set('proxy:1', { exitOnStart: 1 })
+    await t.advance(1_000)
+    await t.advance(5_000)
+    expect(t.fleet.calls).toContain('unhealthy')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('terminates itself through the gate when the version moves, then drains and completes the terminate hook', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.ssm.put('/deckhand/web-asg/version', '2')
+    await t.advance(60_000)
+    const line = t.logger.lines.find((l) => l.message === 'rollout gate: terminate')
+    expect(line?.fields).toMatchObject({ decision: 'terminate', code: 'within-budget', shortfall: 0, maxUnavailable: 1 })
+    expect(t.fleet.calls).toContain('terminate')
+    expect(t.fleet.calls.indexOf('tag deckhand:state=draining')).toBeGreaterThan(t.fleet.calls.indexOf('terminate'))
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
+    expect(t.runtime.all().map((c) => c.status)).toEqual(['exited', 'exited'])
+    expect(await t.exit).toBe(0)
+  })
+
+  it('waits when another instance is already out of service', async () => {
+    const t = setup()
+    t.fleet.info = { ...t.fleet.info, desiredCapacity: 2 }
+    t.fleet.others = [{ id: 'i-new', launchTime: 1, lifecycleState: 'Pending:Wait', health: 'Healthy', state: 'booting' }]
+    await t.advance(1_000)
+    t.ssm.put('/deckhand/web-asg/version', '2')
+    await t.advance(60_000)
+    expect(t.logger.lines.find((l) => l.message === 'rollout gate: wait')?.fields).toMatchObject({ code: 'no-budget', shortfall: 1 })
+    expect(t.fleet.calls).not.toContain('terminate')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('terminates nothing and stops nothing while SSM is throttled', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.ssm.down = true
+    t.ssm.put('/deckhand/web-asg/version', '2')
+    await t.advance(5 * 60_000)
+    expect(t.fleet.calls).not.toContain('terminate')
+    expect(t.runtime.all().map((c) => c.status)).toEqual(['running', 'running'])
+    expect(t.logger.messages('warn')).toContain('drift check could not read SSM; keeping everything as it is')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('does not roll to a manifest that does not parse', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.ssm.put('/deckhand/web-asg/manifest', 'containers: { app: { image: 1 } }')
+    await t.advance(60_000)
+    expect(t.fleet.calls).not.toContain('terminate')
+    expect(t.logger.messages('error')).toContain('the manifest now in /deckhand/web-asg/manifest is invalid; not rolling to it')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('drains when IMDS shows the target lifecycle state Terminated (a scale-in)', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.metadata.target = 'Terminated'
+    await t.advance(5_000)
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls.slice(-2)).toEqual(['tag deckhand:state=draining', 'complete terminate CONTINUE'])
+    expect(t.runtime.calls.filter((c) => c.startsWith('stop'))).toEqual(['stop web-asg-proxy-i-0123', 'stop web-asg-app-i-0123'])
+  })
+
+  it('drains on a spot interruption notice', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.metadata.spot = { action: 'terminate', time: t.clock.now() + 120_000 }
+    await t.advance(5_000)
+    expect(await t.exit).toBe(0)
+    expect(t.logger.lines.find((l) => l.message === 'draining')?.fields.reason).toMatch(/^spot interruption notice/)
+  })
+})

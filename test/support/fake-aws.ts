@@ -1,0 +1,139 @@
+import { DeckhandError } from '../../src/core/errors.js'
+import { readDeckhandTags, type GroupView } from '../../src/core/rollout/group-view.js'
+import { manifestParameter, versionParameter, type ConfigStore, type ServiceConfig } from '../../src/ports/config-store.js'
+import type { Fleet, GroupInfo } from '../../src/ports/fleet.js'
+import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../../src/ports/instance-metadata.js'
+import type { ParameterValue } from '../../src/ports/parameters.js'
+
+/**
+ * In-memory SSM, Auto Scaling and IMDS behind the agent's ports, for the agent's unit tests on a
+ * manual clock. The wire-level truth is the emulator's (test/support/aws-emulator); these only
+ * record calls and answer what a test set.
+ */
+export class FakeSsm implements ConfigStore {
+  readonly parameters = new Map<string, ParameterValue>()
+  readonly calls: string[] = []
+  down = false
+
+  put(name: string, value: string): void {
+    const version = (this.parameters.get(name)?.version ?? 0) + 1
+    this.parameters.set(name, { value, version })
+  }
+
+  async load(service: string): Promise<ServiceConfig> {
+    this.check('load')
+    const manifest = this.parameters.get(manifestParameter(service))
+    if (!manifest) throw new DeckhandError('SERVICE_UNKNOWN', `SSM parameter ${manifestParameter(service)} does not exist.`)
+    const release = this.parameters.get(versionParameter(service))
+    return { manifest, ...(release ? { release } : {}) }
+  }
+
+  async read(names: readonly string[]): Promise<ReadonlyMap<string, ParameterValue>> {
+    this.check('read')
+    const out = new Map<string, ParameterValue>()
+    for (const name of names) {
+      const found = this.parameters.get(name)
+      if (!found) throw new DeckhandError('PARAMETER_UNAVAILABLE', `SSM parameter ${name} does not exist.`)
+      out.set(name, found)
+    }
+    return out
+  }
+
+  async versions(names: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    this.check('versions')
+    return new Map(names.flatMap((name) => {
+      const found = this.parameters.get(name)
+      return found ? [[name, found.version] as const] : []
+    }))
+  }
+
+  async putVersion(service: string, version: string): Promise<number> {
+    this.put(versionParameter(service), version)
+    return this.parameters.get(versionParameter(service))?.version ?? 0
+  }
+
+  private check(call: string): void {
+    this.calls.push(call)
+    if (this.down) throw new DeckhandError('AWS_UNAVAILABLE', 'SSM throttled the request (ThrottlingException).', { retryable: true })
+  }
+}
+
+export class FakeFleet implements Fleet {
+  readonly calls: string[] = []
+  readonly tags = new Map<string, Record<string, string>>()
+  info: GroupInfo = { name: 'web-asg', tags: {}, desiredCapacity: 1, hooks: { launching: ['launch'], terminating: ['terminate'] } }
+  /** Other instances of the group, as the view shows them. */
+  others: GroupView['instances'] = []
+  lifecycle = 'InService'
+
+  constructor(private readonly self: string) {}
+
+  async groupOf(): Promise<string | undefined> {
+    return this.info.name
+  }
+
+  async group(): Promise<GroupInfo> {
+    this.calls.push('group')
+    return this.info
+  }
+
+  async view(): Promise<GroupView> {
+    this.calls.push('view')
+    const tags = this.tags.get(this.self) ?? {}
+    return {
+      name: this.info.name,
+      desiredCapacity: this.info.desiredCapacity,
+      ...(this.info.launchTemplate ? { currentLaunchTemplate: this.info.launchTemplate } : {}),
+      instances: [{ id: this.self, launchTime: 0, lifecycleState: 'InService', health: 'Healthy', ...readDeckhandTags(tags) }, ...this.others],
+    }
+  }
+
+  async lifecycleState(): Promise<string | undefined> {
+    return this.lifecycle
+  }
+
+  async tagInstance(instanceId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push(`tag ${Object.entries(tags).map(([k, v]) => `${k}=${k === 'deckhand:ready-at' ? '<time>' : v}`).join(',')}`)
+    this.tags.set(instanceId, { ...this.tags.get(instanceId), ...tags })
+  }
+
+  async completeLifecycleAction(_group: string, hook: string, _id: string, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
+    this.calls.push(`complete ${hook} ${result}`)
+  }
+
+  async recordHeartbeat(_group: string, hook: string): Promise<void> {
+    this.calls.push(`heartbeat ${hook}`)
+  }
+
+  async setUnhealthy(): Promise<void> {
+    this.calls.push('unhealthy')
+  }
+
+  async terminate(): Promise<void> {
+    this.calls.push('terminate')
+    this.lifecycle = 'Terminating:Wait'
+  }
+}
+
+export class FakeMetadata implements InstanceMetadata {
+  target: string | undefined
+  spot: SpotInterruption | undefined
+
+  constructor(readonly id: InstanceIdentity) {}
+
+  async identity(): Promise<InstanceIdentity> {
+    return this.id
+  }
+
+  async instanceTag(key: string): Promise<string | undefined> {
+    return key === 'aws:autoscaling:groupName' ? 'web-asg' : undefined
+  }
+
+  async targetLifecycleState(): Promise<string | undefined> {
+    return this.target
+  }
+
+  async spotInterruption(): Promise<SpotInterruption | undefined> {
+    return this.spot
+  }
+}
