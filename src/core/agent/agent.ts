@@ -316,7 +316,17 @@ export class Agent {
       const result = gate(view, { instanceId: identity.instanceId, revision: desired.revision, desiredRevision, state: this.tagState }, policy, this.deps.clock.now())
       this.log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
       if (result.decision !== 'terminate') return
-      await fleet.terminate(identity.instanceId)
+      // Tag draining first, so every other agent's next view counts this instance as leaving.
+      const previous = this.tagState
+      this.tagState = 'draining'
+      await this.tag({ [TAG_STATE]: 'draining' })
+      try {
+        await fleet.terminate(identity.instanceId)
+      } catch (error) {
+        this.tagState = previous
+        await this.tag({ [TAG_STATE]: previous })
+        throw error
+      }
       void this.drain(`replaced by the rollout: ${result.reason}`)
     } catch (error) {
       this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'drift check failed; keeping everything as it is')
@@ -366,7 +376,7 @@ export class Agent {
       this.log.info({ state: 'draining', reason }, 'draining')
       const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? 10_000, () => void this.heartbeat())
       try {
-        if (this.identity && this.connected) {
+        if (this.identity && this.connected && this.tagState !== 'draining') {
           this.tagState = 'draining'
           await this.tag({ [TAG_STATE]: 'draining' })
         }
