@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { DeckhandError } from '../../core/errors.js'
 
 /**
  * Credentials for one registry, in deckhand's words. The Docker runtime turns this into the
@@ -81,7 +82,12 @@ export class DockerConfigCredentials implements RegistryCredentials {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
       throw error
     }
-    const parsed: unknown = JSON.parse(text)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new DeckhandError('IMAGE_PULL_FAILED', `The Docker config file ${this.#path} is not valid JSON; fix it or remove it.`, { cause: error })
+    }
     const auths = (parsed as { auths?: unknown } | null)?.auths
     return typeof auths === 'object' && auths !== null ? (auths as Record<string, AuthEntry>) : {}
   }

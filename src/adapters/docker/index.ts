@@ -1,0 +1,2 @@
+export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js'
+export { DockerConfigCredentials, registryHost, type AuthConfig, type RegistryCredentials } from './registry-credentials.js'

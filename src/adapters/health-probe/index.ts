@@ -1,0 +1,1 @@
+export { HostHealthProbe } from './host-health-probe.js'
