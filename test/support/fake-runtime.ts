@@ -73,7 +73,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.check()
     this.calls.push(`create ${config.name}`)
     if (this.find(config.name)) throw new DeckhandError('NAME_CLASH', `A container named ${config.name} already exists.`)
-    if (!this.images.has(config.image)) throw new DeckhandError('IMAGE_NOT_FOUND', `Image ${config.image} was not found.`)
+    if (!this.images.has(config.image)) throw new DeckhandError('CONTAINER_CREATE_FAILED', `Image ${config.image} is not on this host; pull it first.`, { retryable: true })
     const id = `fake${String(this.nextId++).padStart(8, '0')}`
     this.containers.set(id, { id, config, status: 'created', engineHealth: 'none', failingStreak: 0, oomKilled: false })
     this.emit(id, 'create')
@@ -98,7 +98,7 @@ export class FakeRuntime implements ContainerRuntime {
   async stop(id: string): Promise<void> {
     this.check()
     const c = this.find(id)
-    if (!c) throw new DeckhandError('INTERNAL', `No such container ${id}.`)
+    if (!c) return
     this.calls.push(`stop ${c.config.name}`)
     if (c.status === 'running') {
       this.emit(id, 'kill')

@@ -73,6 +73,7 @@ export async function boot(deps: BootDependencies): Promise<Supervisor> {
     clock: deps.clock,
     scheduler: deps.scheduler,
     logger: deps.logger,
+    images: deps.images,
     ...(deps.status ? { status: deps.status } : {}),
   })
   // The deadline counts from the start of the boot: pulls and volumes use it up too.

@@ -23,6 +23,7 @@ import { DeckhandError, isDeckhandError } from '../errors.js'
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState } from '../../ports/container-runtime.js'
 import type { HealthProbe, ProbeTarget } from '../../ports/health-probe.js'
+import type { ImageFetcher } from '../../ports/image-fetcher.js'
 import type { Logger } from '../../ports/logger.js'
 import type { ContainerHealth, InstanceState, StatusReport, StatusStore } from '../../ports/status-store.js'
 import { LABELS, ownerLabels, type Identity } from './container-config.js'
@@ -40,6 +41,8 @@ export interface SupervisorOptions {
   readonly scheduler: Scheduler
   readonly logger: Logger
   readonly status?: StatusStore
+  /** Pulls an image again when a create fails (someone pruned it); without it, creates just retry. */
+  readonly images?: ImageFetcher
   readonly backoff?: BackoffPolicy
   /** Full pass at least this often, whatever the events say. Default 10 s. */
   readonly reconcileIntervalMs?: number
@@ -340,6 +343,11 @@ export class Supervisor {
       }
       t.detail = message(error)
       this.log.error({ container: t.spec.name, image: t.spec.image, reason: t.detail }, 'container action failed; will retry')
+      if (decision.kind === 'create' && this.options.images) {
+        // Not awaited: a pull can take minutes and the loop must not wait on it; the backoff
+        // below gives it time, and the next attempt finds the image or pulls again.
+        void this.options.images.ensure([t.spec.image]).catch((pull: unknown) => this.log.warn({ image: t.spec.image, reason: message(pull) }, 'could not pull the image again'))
+      }
       if (t.phase !== 'exited') this.failed(t, t.detail, undefined, this.options.clock.now())
     }
   }

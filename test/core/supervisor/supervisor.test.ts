@@ -269,3 +269,21 @@ describe('Supervisor', () => {
     expect(h.states.slice(-2)).toEqual(['draining', 'stopped'])
   })
 })
+
+describe('Supervisor with an image fetcher', () => {
+  it('pulls an image again when it was pruned, then creates the container', async () => {
+    const clock = new ManualClock()
+    const runtime = new FakeRuntime(clock)
+    const state = desired('containers: { app: { image: app:1 } }')
+    const pulled: string[] = []
+    const spec = state.containers[0]!
+    const config = containerConfig(spec, { identity, revision: state.revision, host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 }, volumes: new Map(), env: {} })
+    const images = { ensure: async (list: readonly string[]) => { pulled.push(...list); for (const i of list) runtime.images.set(i, {}) } }
+    const supervisor = new Supervisor({ identity, desired: state, configs: new Map([['app', config]]), runtime, probe: new FakeProbe(), clock, scheduler: clock, logger: new MemoryLogger(), images })
+    running.push(supervisor)
+    await supervisor.start()
+    expect(pulled).toEqual(['app:1'])
+    await clock.advance(100, () => supervisor.idle().then(() => new Promise((r) => setImmediate(r))))
+    expect(runtime.byName(name('app'))?.status).toBe('running')
+  })
+})
