@@ -9,7 +9,8 @@ import { FileStatusStore, ensureStateDir } from './adapters/status/file-status-s
 import { runCli } from './cli/program.js'
 import { status } from './cli/status.js'
 import { validate } from './cli/validate.js'
-import { isDeckhandError } from './core/errors.js'
+import { DeckhandError, isDeckhandError } from './core/errors.js'
+import { parseDuration } from './core/manifest/quantities.js'
 
 const stateDir = process.env.DECKHAND_STATE_DIR ?? '/var/lib/deckhand'
 const out = (line: string) => process.stdout.write(line.endsWith('\n') ? line : `${line}\n`)
@@ -27,6 +28,18 @@ function stopSignal(): Promise<string> {
   })
 }
 
+/**
+ * Overrides of computed intervals for tests and local fleets (never for a real fleet: the
+ * drift interval is what keeps a fleet inside SSM's quota).
+ */
+function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<string, never> {
+  const text = process.env[name]
+  if (text === undefined || text === '') return {}
+  const ms = parseDuration(text)
+  if (ms === undefined) throw new DeckhandError('INTERNAL', `${name}=${text} is not a duration; write it like 500ms, 30s or 10m.`)
+  return wrap(ms)
+}
+
 async function main(): Promise<number> {
   return runCli(
     process.argv.slice(2),
@@ -34,8 +47,43 @@ async function main(): Promise<number> {
       validate: (file, options) => validate(file, options, out),
       status: (options) => status(new FileStatusStore(stateDir), options, out),
       agent: async () => {
-        err('deckhand agent needs the AWS layer, which is not built yet (issue 3); use deckhand up -f FILE to run a manifest locally.')
-        return 1
+        const [{ Agent }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
+          import('./core/agent/agent.js'),
+          import('./adapters/aws/index.js'),
+          import('./adapters/docker/index.js'),
+          import('./adapters/health-probe/index.js'),
+          import('./adapters/images/parallel-image-fetcher.js'),
+          import('./adapters/volumes/local-volumes.js'),
+          import('./adapters/clock/system-clock.js'),
+          import('./adapters/log/pino-logger.js'),
+        ])
+        const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
+        await ensureStateDir(stateDir)
+        const clock = new SystemClock()
+        let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
+        const agent = new Agent({
+          metadata: new aws.ImdsMetadata(),
+          connect: (identity) => {
+            adapters = aws.createAwsAdapters({ region: identity.region, logger })
+            const runtime = new DockerRuntime({ credentials: adapters.ecr(new DockerConfigCredentials()) })
+            return { config: adapters.config, fleet: adapters.fleet, runtime, images: new ParallelImageFetcher({ runtime, logger }) }
+          },
+          volumes: (service) => new LocalVolumes({ stateDir, service, logger }),
+          probe: new HostHealthProbe(),
+          clock,
+          scheduler: clock,
+          logger,
+          status: new FileStatusStore(stateDir),
+          host: { cpus: cpus().length, memoryBytes: totalmem() },
+          random: Math.random,
+          ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
+          ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
+        })
+        try {
+          return await agent.run(stopSignal())
+        } finally {
+          adapters?.destroy()
+        }
       },
       up: async (options) => {
         const [{ up }, { DockerRuntime }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { NoParameters }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
