@@ -2,7 +2,7 @@ import { GetAuthorizationTokenCommand, type ECRClient } from '@aws-sdk/client-ec
 import { DeckhandError } from '../../core/errors.js'
 import { registryHost, type AuthConfig, type RegistryCredentials } from '../docker/registry-credentials.js'
 import type { Logger } from '../../ports/logger.js'
-import { withSignal } from './abortable.js'
+import { withSignal } from '../call-scope.js'
 import { callAws } from './errors.js'
 
 /** ECR tokens last 12 hours; take a new one this long before the old one expires. */

@@ -1,6 +1,6 @@
 import { DeckhandError } from '../../core/errors.js'
 import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../../ports/instance-metadata.js'
-import { deadline, withSignal } from './abortable.js'
+import { callScope, withSignal } from '../call-scope.js'
 
 /**
  * A small IMDSv2 client on Node's fetch, rather than @aws-sdk/ec2-metadata-service's
@@ -162,7 +162,7 @@ export class ImdsMetadata implements InstanceMetadata {
   }
 
   async #send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<Answer> {
-    const scope = deadline(signal, this.#timeoutMs)
+    const scope = callScope(signal, this.#timeoutMs)
     try {
       const response = await fetch(`${this.#endpoint}${path}`, { method, headers, signal: scope.signal, redirect: 'error' })
       return { status: response.status, body: await response.text() }

@@ -1,7 +1,7 @@
 import Dockerode from 'dockerode'
 import { DeckhandError } from '../../core/errors.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState, RuntimeEvent } from '../../ports/container-runtime.js'
-import { callScope } from './call-scope.js'
+import { callScope } from '../call-scope.js'
 import { toContainerState, toRuntimeEvent, WATCHED_ACTIONS, type EngineContainer } from './container-state.js'
 import { toCreateOptions } from './create-options.js'
 import { engineMessage, pullError, statusCodeOf, timeoutError, unreachableError } from './docker-errors.js'

@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { callScope } from '../call-scope.js'
 import type { HealthProbe, ProbeResult, ProbeTarget } from '../../ports/health-probe.js'
 
 /**
@@ -14,28 +15,18 @@ export class HostHealthProbe implements HealthProbe {
 
 /** Healthy on 2xx or 3xx. Redirects are not followed: a 302 to a login page still means the server answers. */
 async function probeHttp(url: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<ProbeResult> {
-  // By hand rather than AbortSignal.any: the caller's signal lives as long as the agent, and
-  // Node 20 never lets go of signals combined with it (nodejs/node#55351).
-  const controller = new AbortController()
-  let timedOut = false
-  const onAbort = (): void => controller.abort(signal?.reason)
-  signal?.addEventListener('abort', onAbort, { once: true })
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, timeoutMs)
+  const scope = callScope(signal, timeoutMs)
   try {
-    const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: controller.signal })
+    const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: scope.signal })
     // Only the status matters; dropping the body frees the connection.
     await response.body?.cancel().catch(() => undefined)
     return response.status >= 200 && response.status < 400 ? { healthy: true } : { healthy: false, detail: `HTTP ${response.status}` }
   } catch (error) {
     if (signal?.aborted === true) throw signal.reason
-    if (timedOut) return { healthy: false, detail: `timed out after ${formatMs(timeoutMs)}` }
+    if (scope.timedOut) return { healthy: false, detail: `timed out after ${formatMs(timeoutMs)}` }
     return { healthy: false, detail: describeSocketError((error as { cause?: unknown }).cause ?? error) }
   } finally {
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
+    scope.dispose()
   }
 }
 

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { callScope } from '../../../src/adapters/docker/call-scope.js'
+import { callScope } from '../../src/adapters/call-scope.js'
 
 describe('callScope', () => {
   it("passes the caller's abort and reason on", () => {

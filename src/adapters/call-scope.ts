@@ -1,18 +1,20 @@
 /**
- * Signals for the AWS adapters' own HTTP calls (IMDS) and shared requests (ECR tokens).
+ * One call's signal (Docker, IMDS, a health probe): the caller's, plus a timeout, both let go
+ * when the call ends.
  *
- * Not `AbortSignal.any([caller, AbortSignal.timeout(ms)])`: agents hand every call the same
- * long-lived signal, and in Node 20 each `any()` stays registered on its sources for good
- * (nodejs/node#55351). Here listeners are removed and timers cleared as soon as a call settles.
+ * Not `AbortSignal.any([caller, AbortSignal.timeout(ms)])`: the agent hands every call the
+ * same long-lived signal, and in Node 20 each `any()` stays registered on its sources for good
+ * (nodejs/node#55351), which over months of periodic inspects is a steady leak. Here the
+ * listener is removed and the timer cleared as soon as the call settles.
  */
-export interface Deadline {
+export interface CallScope {
   readonly signal: AbortSignal
-  /** Whether the timeout, not the caller, aborted. */
+  /** Whether it was the timeout, not the caller, that aborted. */
   readonly timedOut: boolean
   dispose(): void
 }
 
-export function deadline(caller: AbortSignal | undefined, timeoutMs: number): Deadline {
+export function callScope(caller: AbortSignal | undefined, timeoutMs: number): CallScope {
   const controller = new AbortController()
   let timedOut = false
   const onAbort = (): void => controller.abort(caller?.reason)
