@@ -47,8 +47,9 @@ async function main(): Promise<number> {
       validate: (file, options) => validate(file, options, out),
       status: (options) => status(new FileStatusStore(stateDir), options, out),
       agent: async () => {
-        const [{ Agent }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
+        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
           import('./core/agent/agent.js'),
+          import('./adapters/status/file-boot-record.js'),
           import('./adapters/aws/index.js'),
           import('./adapters/docker/index.js'),
           import('./adapters/health-probe/index.js'),
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
           scheduler: clock,
           logger,
           status: new FileStatusStore(stateDir),
+          bootRecord: new FileBootRecordStore(stateDir),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
           random: Math.random,
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),

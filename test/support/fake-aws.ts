@@ -15,9 +15,12 @@ export class FakeSsm implements ConfigStore {
   readonly calls: string[] = []
   down = false
 
+  private readonly history = new Map<string, ParameterValue>()
+
   put(name: string, value: string): void {
     const version = (this.parameters.get(name)?.version ?? 0) + 1
     this.parameters.set(name, { value, version })
+    this.history.set(`${name}:${version}`, { value, version })
   }
 
   async load(service: string): Promise<ServiceConfig> {
@@ -32,7 +35,9 @@ export class FakeSsm implements ConfigStore {
     this.check('read')
     const out = new Map<string, ParameterValue>()
     for (const name of names) {
-      const found = this.parameters.get(name)
+      const [base = name, selector] = name.split(':')
+      const current = this.parameters.get(base)
+      const found = selector === undefined ? current : this.history.get(`${base}:${selector}`)
       if (!found) throw new DeckhandError('PARAMETER_UNAVAILABLE', `SSM parameter ${name} does not exist.`)
       out.set(name, found)
     }

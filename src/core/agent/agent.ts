@@ -27,6 +27,7 @@ import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-me
 import type { Logger } from '../../ports/logger.js'
 import type { ParameterValue } from '../../ports/parameters.js'
 import type { StatusStore } from '../../ports/status-store.js'
+import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
 import type { VolumeProvider } from '../../ports/volumes.js'
 import { pause, persist, type PersistOptions } from './persist.js'
 
@@ -47,6 +48,8 @@ export interface AgentDependencies {
   readonly scheduler: Scheduler
   readonly logger: Logger
   readonly status?: StatusStore
+  /** What this instance booted with, so a restarted agent runs the same revision. */
+  readonly bootRecord?: BootRecordStore
   readonly host: HostCapacity
   readonly random: () => number
   /** How often IMDS is asked whether this instance is terminating. Default 5 s (AWS's advice for spot). */
@@ -115,25 +118,33 @@ export class Agent {
     this.connected = connected
     const { fleet, config } = connected
 
-    const group = await persist(
-      'the Auto Scaling group of this instance',
-      async () => {
-        const name = (await metadata.instanceTag(GROUP_TAG, signal)) ?? (await fleet.groupOf(identity.instanceId, signal))
-        if (name === undefined) throw new DeckhandError('SERVICE_UNKNOWN', `Instance ${identity.instanceId} is in no Auto Scaling group; launch it from one (deckhand runs one service per group).`)
-        return name
-      },
-      this.persistOptions(),
-    )
+    const previous = await this.deps.bootRecord?.read()
+    const record = previous?.instanceId === identity.instanceId ? previous : undefined
+    if (record) this.log.info({ group: record.group, service: record.service }, 'restarted on the same instance: running what it booted with')
+
+    const group =
+      record?.group ??
+      (await persist(
+        'the Auto Scaling group of this instance',
+        async () => {
+          const name = (await metadata.instanceTag(GROUP_TAG, signal)) ?? (await fleet.groupOf(identity.instanceId, signal))
+          if (name === undefined) throw new DeckhandError('SERVICE_UNKNOWN', `Instance ${identity.instanceId} is in no Auto Scaling group; launch it from one (deckhand runs one service per group).`)
+          return name
+        },
+        this.persistOptions(),
+      ))
     this.group = group
     this.watchTermination()
 
     const info = await persist(`the Auto Scaling group ${group}`, () => fleet.group(group, signal), this.persistOptions())
     this.info = info
-    const service = info.tags[SERVICE_TAG] ?? group
+    const service = record?.service ?? info.tags[SERVICE_TAG] ?? group
     this.service = service
     this.log = this.log.child({ service })
 
-    const loaded = await persist(`the config under /deckhand/${service}/ in SSM`, () => config.load(service, signal), this.persistOptions())
+    const loaded: ServiceConfig = record
+      ? { manifest: record.manifest, ...(record.release ? { release: record.release } : {}) }
+      : await persist(`the config under /deckhand/${service}/ in SSM`, () => config.load(service, signal), this.persistOptions())
     this.bootConfig = loaded
     const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value })
     if (!parsed.ok) {
@@ -143,7 +154,7 @@ export class Agent {
     this.manifest = parsed.manifest
     let values: ReadonlyMap<string, ParameterValue>
     try {
-      values = await persist('the SSM parameters the manifest references', () => config.read(parsed.manifest.parameters, signal), this.persistOptions({ attempts: 8 }))
+      values = await persist('the SSM parameters the manifest references', () => this.readParameters(parsed.manifest.parameters, record), this.persistOptions({ attempts: 8 }))
     } catch (error) {
       await this.bootFailed(error instanceof Error ? error.message : String(error))
       return
@@ -151,6 +162,10 @@ export class Agent {
     this.parameterVersions = Object.fromEntries([...values].map(([name, v]) => [name, v.version]))
     const desired = withRevision(parsed.manifest, this.parameterVersions)
     this.desired = desired
+    if (!record) {
+      const written: BootRecord = { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
+      await this.deps.bootRecord?.write(written).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
+    }
     this.log = this.log.child({ revision: desired.revision })
     this.log.info({ group, version: desired.version, containers: desired.containers.map((c) => c.name) }, 'booting')
     await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
@@ -181,6 +196,16 @@ export class Agent {
     supervisor.onStateChange((state, detail) => void this.onSupervisorState(state, detail))
     await this.onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail)
     this.scheduleDriftCheck()
+  }
+
+  /** Secrets at the versions this instance booted with (`name:N`), or the newest on a first boot. */
+  private async readParameters(names: readonly string[], record: BootRecord | undefined): Promise<ReadonlyMap<string, ParameterValue>> {
+    const config = this.connected?.config
+    if (!config || names.length === 0) return new Map()
+    if (!record) return config.read(names, this.bootAbort.signal)
+    const pinned = names.map((name) => (record.parameterVersions[name] === undefined ? name : `${name}:${record.parameterVersions[name]}`))
+    const read = await config.read(pinned, this.bootAbort.signal)
+    return new Map(names.map((name, i) => [name, read.get(pinned[i] ?? name)] as const).filter((e): e is [string, ParameterValue] => e[1] !== undefined))
   }
 
   private async onSupervisorState(state: string, detail: string | undefined): Promise<void> {

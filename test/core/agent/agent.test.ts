@@ -6,6 +6,7 @@ import { FakeProbe } from '../../support/fake-probe.js'
 import { FakeRuntime } from '../../support/fake-runtime.js'
 import { ManualClock } from '../../support/manual-clock.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
+import type { BootRecord } from '../../../src/ports/boot-record.js'
 
 const MANIFEST = `
 containers:
@@ -14,15 +15,18 @@ containers:
 rollout: { bootDeadline: 1m }
 `
 
-function setup(options: { hooks?: boolean } = {}) {
-  const clock = new ManualClock()
-  const runtime = new FakeRuntime(clock)
+function setup(options: { hooks?: boolean; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
+  const clock = options.shared?.clock ?? new ManualClock()
+  const runtime = options.shared?.runtime ?? new FakeRuntime(clock)
+  const records = options.shared?.records ?? new Map<string, BootRecord>()
   for (const image of ['app:1', 'app:2', 'proxy:1']) runtime.images.set(image, {})
   const probe = new FakeProbe()
   probe.set('tcp:127.0.0.1:3000', true)
-  const ssm = new FakeSsm()
-  ssm.put('/deckhand/web-asg/manifest', MANIFEST)
-  ssm.put('/deckhand/web-asg/version', '1')
+  const ssm = options.shared?.ssm ?? new FakeSsm()
+  if (!options.shared) {
+    ssm.put('/deckhand/web-asg/manifest', MANIFEST)
+    ssm.put('/deckhand/web-asg/version', '1')
+  }
   const fleet = new FakeFleet('i-0123')
   if (options.hooks === false) fleet.info = { ...fleet.info, hooks: { launching: [], terminating: [] } }
   const metadata = new FakeMetadata({ instanceId: 'i-0123', region: 'eu-west-1', availabilityZone: 'eu-west-1a', instanceType: 't3.small', imageId: 'ami-1', privateIp: '10.0.0.1' })
@@ -36,6 +40,7 @@ function setup(options: { hooks?: boolean } = {}) {
     scheduler: clock,
     logger,
     host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
+    bootRecord: { read: async () => records.get('record'), write: async (r) => void records.set('record', r) },
     random: () => 0.5,
     driftIntervalMs: 60_000,
   })
@@ -43,7 +48,7 @@ function setup(options: { hooks?: boolean } = {}) {
   const stopRequested = new Promise<string>((resolve) => (stop = resolve))
   const exit = agent.run(stopRequested)
   const advance = (ms: number) => clock.advance(ms)
-  return { clock, runtime, probe, ssm, fleet, metadata, logger, agent, exit, stop, advance }
+  return { clock, runtime, probe, ssm, fleet, metadata, logger, agent, exit, stop, advance, records }
 }
 
 describe('Agent', () => {
@@ -160,5 +165,24 @@ describe('Agent', () => {
     await t.advance(5_000)
     expect(await t.exit).toBe(0)
     expect(t.logger.lines.find((l) => l.message === 'draining')?.fields.reason).toMatch(/^spot interruption notice/)
+  })
+
+  it('restarted on the same instance after a release, runs what it booted with and restarts nothing', async () => {
+    const first = setup()
+    first.ssm.put('/deckhand/web-asg/secret', 's3cret')
+    await first.advance(1_000)
+    const revision = first.fleet.tags.get('i-0123')?.['deckhand:revision']
+    const ids = first.runtime.all().map((c) => c.id)
+    first.ssm.put('/deckhand/web-asg/version', '2')
+    // The agent dies (SIGKILL): no drain. A new one starts on the same instance.
+    const second = setup({ shared: { runtime: first.runtime, clock: first.clock, ssm: first.ssm, records: first.records } })
+    second.runtime.calls.length = 0
+    await second.advance(1_000)
+    expect(second.fleet.tags.get('i-0123')?.['deckhand:revision']).toBe(revision)
+    expect(second.runtime.all().map((c) => c.id)).toEqual(ids)
+    expect(second.runtime.calls.filter((c) => c.startsWith('create') || c.startsWith('start'))).toEqual([])
+    expect(second.runtime.all().map((c) => c.image)).toEqual(['app:1', 'proxy:1'])
+    second.stop('SIGTERM')
+    await second.exit
   })
 })
