@@ -14,7 +14,7 @@ import { formatIssues, parseManifest, withRevision, type DesiredState, type Host
 import { boot } from '../boot/boot.js'
 import { DeckhandError } from '../errors.js'
 import { gate } from '../rollout/gate.js'
-import { formatReadyAt, TAG_READY_AT, TAG_REVISION, TAG_STATE, type InstanceState as TagState } from '../rollout/group-view.js'
+import { formatReadyAt, TAG_READY_AT, TAG_REVISION, TAG_STATE, type InstanceState as TagState, type LaunchTemplateRef } from '../rollout/group-view.js'
 import { callsPerCheck, driftIntervalMs } from '../rollout/drift-interval.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
@@ -78,6 +78,8 @@ export class Agent {
   private bootConfig?: ServiceConfig
   private parameterVersions: Record<string, number> = {}
   private supervisor?: Supervisor
+  /** The boot's supervisor once it has started its first containers: what a drain must wait for. */
+  private booting?: Promise<Supervisor | undefined>
   private tagState: TagState = 'booting'
   private drainPromise?: Promise<void>
   private finished!: () => void
@@ -86,6 +88,8 @@ export class Agent {
   private markedUnhealthy = false
   private everReady = false
   private checking = false
+  /** Read once from the view: see ownLaunchTemplate. */
+  private launchedFrom?: { readonly template?: LaunchTemplateRef }
 
   constructor(deps: AgentDependencies) {
     this.deps = deps
@@ -171,7 +175,7 @@ export class Agent {
     await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
 
     try {
-      this.supervisor = await boot({
+      const booting = boot({
         identity: { instanceId: identity.instanceId, service },
         desired,
         host: this.deps.host,
@@ -187,6 +191,8 @@ export class Agent {
         ...(this.deps.status ? { status: this.deps.status } : {}),
         signal,
       })
+      this.booting = booting.catch(() => undefined)
+      this.supervisor = await booting
     } catch (error) {
       if (signal.aborted) return
       await this.bootFailed(error instanceof Error ? error.message : String(error))
@@ -330,8 +336,9 @@ export class Agent {
         desiredRevision = withRevision(manifest, Object.fromEntries(desired.parameters.map((name) => [name, versions.get(name) ?? -1]))).revision
       }
       const current = await fleet.group(group)
+      const launchedFrom = await this.ownLaunchTemplate(fleet, group)
       const launchMoved =
-        (current.launchTemplate !== undefined && info.launchTemplate !== undefined && (current.launchTemplate.id !== info.launchTemplate.id || current.launchTemplate.version !== info.launchTemplate.version)) ||
+        (current.launchTemplate !== undefined && launchedFrom !== undefined && (current.launchTemplate.id !== launchedFrom.id || current.launchTemplate.version !== launchedFrom.version)) ||
         (current.imageId !== undefined && current.imageId !== identity.imageId)
       if (desiredRevision === desired.revision && !launchMoved) {
         this.log.debug({ decision: 'stay' }, 'drift check: up to date')
@@ -358,6 +365,22 @@ export class Agent {
     } finally {
       this.checking = false
     }
+  }
+
+  /**
+   * The launch template version this instance was launched from, as the group's view shows it
+   * (EC2's `aws:ec2launchtemplate:*` tags), read once. Not the group's version when the agent
+   * started: one made between the launch and the agent's start (the OS boot), or before an agent
+   * restart, would look like this instance's own, and the instance would never be replaced.
+   * Unknown (not in the view yet) compares as nothing, and is asked again at the next check.
+   */
+  private async ownLaunchTemplate(fleet: Fleet, group: string): Promise<LaunchTemplateRef | undefined> {
+    if (this.launchedFrom) return this.launchedFrom.template
+    const id = this.identity?.instanceId
+    const self = (await fleet.view(group)).instances.find((instance) => instance.id === id)
+    if (!self) return undefined
+    this.launchedFrom = self.launchTemplate ? { template: self.launchTemplate } : {}
+    return self.launchTemplate
   }
 
   // ---- termination ----
@@ -405,12 +428,15 @@ export class Agent {
           this.tagState = 'draining'
           await this.tag({ [TAG_STATE]: 'draining' })
         }
+        // A boot under way may be creating and starting containers right now (its first pass
+        // cannot be aborted): let it hand over its supervisor, then stop what it started.
+        const supervisor = this.supervisor ?? (await this.booting)
         const delay = this.desired?.rollout.drainDelayMs ?? 0
-        if (delay > 0 && this.supervisor) {
+        if (delay > 0 && supervisor) {
           this.log.info({ drainDelay: delay }, 'waiting for the load balancer to drain connections')
           await pause(this.deps.scheduler, delay)
         }
-        await this.supervisor?.drain()
+        await supervisor?.drain()
         if (this.desired && this.service) {
           const volumes = this.deps.volumes(this.service)
           for (const [name, spec] of Object.entries(this.desired.volumes)) {

@@ -7,6 +7,7 @@ import { FakeRuntime } from '../../support/fake-runtime.js'
 import { ManualClock } from '../../support/manual-clock.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
 import type { BootRecord } from '../../../src/ports/boot-record.js'
+import type { LaunchTemplateRef } from '../../../src/core/rollout/group-view.js'
 
 const MANIFEST = `
 containers:
@@ -49,6 +50,15 @@ function setup(options: { hooks?: boolean; shared?: { runtime: FakeRuntime; cloc
   const exit = agent.run(stopRequested)
   const advance = (ms: number) => clock.advance(ms)
   return { clock, runtime, probe, ssm, fleet, metadata, logger, agent, exit, stop, advance, records }
+}
+
+/** The view shows this instance launched from `template` (EC2's aws:ec2launchtemplate tags). */
+function launchedFrom(fleet: FakeFleet, template: LaunchTemplateRef): void {
+  const view = fleet.view.bind(fleet)
+  fleet.view = async () => {
+    const seen = await view()
+    return { ...seen, instances: seen.instances.map((i) => (i.id === 'i-0123' ? { ...i, launchTemplate: template } : i)) }
+  }
 }
 
 describe('Agent', () => {
@@ -111,6 +121,31 @@ describe('Agent', () => {
     expect(await t.exit).toBe(0)
   })
 
+  it('is replaced when launched from an older template version than the one the group had when its agent started', async () => {
+    const t = setup()
+    // The group moved to version 2 between this instance's launch (from version 1) and its agent's start.
+    t.fleet.info = { ...t.fleet.info, launchTemplate: { id: 'lt-1', version: '2' } }
+    launchedFrom(t.fleet, { id: 'lt-1', version: '1' })
+    await t.advance(1_000)
+    await t.advance(60_000)
+    expect(t.logger.lines.find((l) => l.message === 'rollout gate: terminate')?.fields).toMatchObject({ code: 'within-budget', outOfDate: ['launch-template'] })
+    expect(t.fleet.calls).toContain('terminate')
+    expect(await t.exit).toBe(0)
+  })
+
+  it('stays when launched from the template version the group launches from, reading its own once', async () => {
+    const t = setup()
+    t.fleet.info = { ...t.fleet.info, launchTemplate: { id: 'lt-1', version: '2' } }
+    launchedFrom(t.fleet, { id: 'lt-1', version: '2' })
+    await t.advance(1_000)
+    for (let i = 0; i < 3; i++) await t.advance(60_000)
+    expect(t.fleet.calls).not.toContain('terminate')
+    expect(t.fleet.calls.filter((c) => c === 'view')).toHaveLength(1)
+    expect(t.logger.lines.filter((l) => l.message === 'drift check: up to date')).toHaveLength(3)
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
   it('waits when another instance is already out of service', async () => {
     const t = setup()
     t.fleet.info = { ...t.fleet.info, desiredCapacity: 2 }
@@ -156,6 +191,27 @@ describe('Agent', () => {
     expect(await t.exit).toBe(0)
     expect(t.fleet.calls.slice(-2)).toEqual(['tag deckhand:state=draining', 'complete terminate CONTINUE'])
     expect(t.runtime.calls.filter((c) => c.startsWith('stop'))).toEqual(['stop web-asg-proxy-i-0123', 'stop web-asg-app-i-0123'])
+  })
+
+  it('drains what a boot under way starts: a termination while the first containers start stops them before the terminate hook', async () => {
+    const t = setup()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const start = t.runtime.start.bind(t.runtime)
+    t.runtime.start = async (id: string) => {
+      await held
+      return start(id)
+    }
+    await t.advance(1_000)
+    expect(t.runtime.calls).toContain('create web-asg-app-i-0123')
+    t.metadata.spot = { action: 'terminate', time: t.clock.now() + 120_000 }
+    await t.advance(5_000)
+    release()
+    await t.advance(1_000)
+    expect(await t.exit).toBe(0)
+    expect(t.runtime.all().map((c) => c.status)).not.toContain('running')
+    expect(t.runtime.calls.indexOf('stop web-asg-app-i-0123')).toBeGreaterThan(t.runtime.calls.indexOf('start web-asg-app-i-0123'))
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
   })
 
   it('drains on a spot interruption notice', async () => {
