@@ -1,7 +1,7 @@
 import Dockerode from 'dockerode'
 import { DeckhandError } from '../../core/errors.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState, RuntimeEvent } from '../../ports/container-runtime.js'
-import { callScope } from '../call-scope.js'
+import { callScope, withSignal } from '../call-scope.js'
 import { toContainerState, toRuntimeEvent, WATCHED_ACTIONS, type EngineContainer } from './container-state.js'
 import { toCreateOptions } from './create-options.js'
 import { engineMessage, pullError, statusCodeOf, timeoutError, unreachableError } from './docker-errors.js'
@@ -231,7 +231,7 @@ export class DockerRuntime implements ContainerRuntime {
     signal?.throwIfAborted()
     const scope = callScope(signal, timeoutMs)
     try {
-      return await raceAbort(run(scope.signal), scope.signal)
+      return await withSignal(run(scope.signal), scope.signal)
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason
       if (scope.timedOut) throw timeoutError(this.#endpoint, what, timeoutMs, error)
@@ -325,19 +325,3 @@ function shortId(id: string): string {
   return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
