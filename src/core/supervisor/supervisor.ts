@@ -242,7 +242,9 @@ export class Supervisor {
       if (tracked && state.labels[LABELS.revision] === this.options.desired.revision && state.name === tracked.config.name) mine.set(tracked.spec.name, state)
       else stale.push(state)
     }
-    await Promise.all(stale.map((state) => this.removeStale(state)))
+    // One at a time: Debian's dockerd 20.10.24 can deadlock in libnetwork when many
+    // host-network containers are removed at once (moby/moby#46661), and stale ones are rare.
+    for (const state of stale) await this.removeStale(state)
 
     const now = this.options.clock.now()
     for (const t of this.tracked) this.observe(t, mine.get(t.spec.name), now)
