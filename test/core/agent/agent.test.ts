@@ -16,7 +16,7 @@ containers:
 rollout: { bootDeadline: 1m }
 `
 
-function setup(options: { hooks?: boolean; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
+function setup(options: { hooks?: boolean; manifest?: string; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
   const clock = options.shared?.clock ?? new ManualClock()
   const runtime = options.shared?.runtime ?? new FakeRuntime(clock)
   const records = options.shared?.records ?? new Map<string, BootRecord>()
@@ -25,7 +25,7 @@ function setup(options: { hooks?: boolean; shared?: { runtime: FakeRuntime; cloc
   probe.set('tcp:127.0.0.1:3000', true)
   const ssm = options.shared?.ssm ?? new FakeSsm()
   if (!options.shared) {
-    ssm.put('/deckhand/web-asg/manifest', MANIFEST)
+    ssm.put('/deckhand/web-asg/manifest', options.manifest ?? MANIFEST)
     ssm.put('/deckhand/web-asg/version', '1')
   }
   const fleet = new FakeFleet('i-0123')
@@ -240,5 +240,19 @@ describe('Agent', () => {
     expect(second.runtime.all().map((c) => c.image)).toEqual(['app:1', 'proxy:1'])
     second.stop('SIGTERM')
     await second.exit
+  })
+
+  it('waits drainDelay for the load balancer before stopping containers, heartbeating the terminate hook meanwhile', async () => {
+    const t = setup({ manifest: MANIFEST.replace('rollout: { bootDeadline: 1m }', 'rollout: { bootDeadline: 1m, drainDelay: 30s }') })
+    await t.advance(1_000)
+    t.metadata.target = 'Terminated'
+    await t.advance(5_000)
+    expect(t.fleet.calls).toContain('tag deckhand:state=draining')
+    expect(t.runtime.all().map((c) => c.status)).toEqual(['running', 'running'])
+    await t.advance(29_000)
+    expect(t.fleet.calls.filter((c) => c === 'heartbeat terminate').length).toBeGreaterThanOrEqual(2)
+    expect(t.runtime.all().map((c) => c.status)).toEqual(['exited', 'exited'])
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
   })
 })
