@@ -1,3 +1,4 @@
+import { DEFAULT_FAST_PROBE_MS } from '../src/core/supervisor/supervisor.js'
 /**
  * Boot: from launching a process to every container healthy, for N `web` containers (busybox
  * httpd on distinct host ports) with an http check on /healthz.
@@ -63,7 +64,8 @@ export interface BootGoal {
 }
 
 export const BOOT_GOAL = 0.15
-const PROBE_MS = 200
+// deckhand's own fast-probe period, so the raw baseline probes on the same schedule.
+const PROBE_MS = DEFAULT_FAST_PROBE_MS
 const key = (system: BootSystem, n: number) => `${system}/${n}`
 
 interface Context {
