@@ -31,9 +31,10 @@
  * 2. The free pass for an out-of-date instance that is not ready is decided on the agent's own
  *    record of its state (`self.state`; it is the only writer of its tag), never on the view
  *    alone. A view read while the agent was still booting would let it leave for free after it has
- *    started serving: that is where the rule as written in SPEC §5 overshoots, by one for every
- *    out-of-date instance that became ready within the view's age (test/core/rollout finds this
- *    by simulation). When the view lags the agent, the gate waits for a fresher one (`stale-view`).
+ *    started serving: that is where the rule as written in SPEC §5 overshoots (test/core/rollout
+ *    finds this by simulation), by at least one for every out-of-date instance that became ready
+ *    within the view's age; not by those alone, since a run mixing instances without ready-at
+ *    and failed ones overshot further, so the naive rule's overshoot has no simple bound. When the view lags the agent, the gate waits for a fresher one (`stale-view`).
  * 3. Z's agent calls out of date every instance ahead of Z. Agents read SSM each on its own, so
  *    after a release they disagree for up to one drift interval, harmlessly while releases move
  *    forward: Z is out of date by its agent's belief, so that belief is newer than Z's revision,
