@@ -6,9 +6,9 @@ import { DEFAULT_FAST_PROBE_MS } from '../src/core/supervisor/supervisor.js'
  * - deckhand: `node dist/main.js up ...`, until its "instance ready" line.
  * - raw API: bench/raw-boot.mjs, a node process that sends the same create + start calls with
  *   dockerode (same image, host network, labels, log driver, security options) for all N at once
- *   and probes each with deckhand's own probe and schedule (at once, then every 200 ms).
+ *   and probes each with deckhand's own probe and schedule (at once, then every DEFAULT_FAST_PROBE_MS, 100 ms).
  * - raw API, 10 ms probe: the same with a tight probe loop; context, not the goal's baseline:
- *   it shows what deckhand's 200 ms probe cadence costs.
+ *   it shows what deckhand's fast-probe cadence costs.
  * - docker-compose up -d (v1, if installed): the bench probes each container from its Docker
  *   `start` event on the same schedule, since v1 has no --wait.
  *
