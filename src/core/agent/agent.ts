@@ -88,6 +88,7 @@ export class Agent {
   private markedUnhealthy = false
   private everReady = false
   private checking = false
+  private driftTimer: Cancellable | undefined
   /** Read once from the view: see ownLaunchTemplate. */
   private launchedFrom?: { readonly template?: LaunchTemplateRef }
 
@@ -201,7 +202,7 @@ export class Agent {
     const supervisor = this.supervisor
     supervisor.onStateChange((state, detail) => void this.onSupervisorState(state, detail))
     await this.onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail)
-    this.scheduleDriftCheck()
+    this.scheduleDriftCheck(true)
   }
 
   /** Secrets at the versions this instance booted with (`name:N`), or the newest on a first boot. */
@@ -282,9 +283,13 @@ export class Agent {
 
   // ---- drift ----
 
-  private scheduleDriftCheck(): void {
+  /**
+   * The first check comes at a random phase of the interval, so a fleet that booted together
+   * spreads its SSM calls over the whole interval instead of the ±10% jitter window.
+   */
+  private scheduleDriftCheck(first = false): void {
     if (this.drainPromise || !this.desired) return
-    const delay =
+    const interval =
       this.deps.driftIntervalMs ??
       driftIntervalMs({
         fleetSize: this.info?.desiredCapacity ?? 1,
@@ -292,11 +297,11 @@ export class Agent {
         throttledCount: this.throttled,
         callsPerCheck: callsPerCheck(2 + this.desired.parameters.length),
       })
-    this.timers.push(
-      this.deps.scheduler.after(delay, () => {
-        void this.driftCheck().finally(() => this.scheduleDriftCheck())
-      }),
-    )
+    const delay = first ? this.deps.random() * interval : interval
+    this.driftTimer?.cancel()
+    this.driftTimer = this.deps.scheduler.after(delay, () => {
+      void this.driftCheck().finally(() => this.scheduleDriftCheck())
+    })
   }
 
   /** One drift check: one GetParameters for versions; more calls only when something moved. */
@@ -420,6 +425,7 @@ export class Agent {
     if (this.drainPromise) return this.drainPromise
     this.drainPromise = (async () => {
       for (const timer of this.timers) timer.cancel()
+      this.driftTimer?.cancel()
       this.bootAbort.abort(new DeckhandError('INTERNAL', `draining: ${reason}`))
       this.log.info({ state: 'draining', reason }, 'draining')
       const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? 10_000, () => void this.heartbeat())

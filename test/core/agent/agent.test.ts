@@ -255,4 +255,16 @@ describe('Agent', () => {
     expect(await t.exit).toBe(0)
     expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
   })
+
+  it('makes its first drift check at a random phase of the interval, then one GetParameters per interval', async () => {
+    const t = setup()
+    await t.advance(29_000)
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toEqual([])
+    await t.advance(2_000)
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
+    await t.advance(60_000)
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(2)
+    t.stop('SIGTERM')
+    await t.exit
+  })
 })
