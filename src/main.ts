@@ -36,7 +36,7 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
   const text = process.env[name]
   if (text === undefined || text === '') return {}
   const ms = parseDuration(text)
-  if (ms === undefined) throw new DeckhandError('INTERNAL', `${name}=${text} is not a duration; write it like 500ms, 30s or 10m.`)
+  if (ms === undefined) throw new DeckhandError('ENVIRONMENT_INVALID', `${name}=${text} is not a duration; write it like 500ms, 30s or 10m.`)
   return wrap(ms)
 }
 

@@ -1,3 +1,5 @@
+import { toCreateOptions } from '../../src/adapters/docker/create-options.js'
+import { DEFAULT_LOGGING } from '../../src/core/manifest/desired-state.js'
 /**
  * What the bench needs of the engine: one dockerode client, an event stream to time starts by,
  * the create body deckhand sends (so the baselines issue the same call), and a cleanup that
@@ -17,33 +19,28 @@ export const FOOTPRINT_PORT_BASE = 29200
 export const WHATIF_PORT_BASE = 29300
 
 /**
- * The Engine API body deckhand's create-options.ts builds for a `web` container with no
- * resources, volumes or cmd check (checked against `docker inspect` of deckhand's own
- * containers in bench/boot.ts): host network, `local` log driver with deckhand's default
- * rotation, no-new-privileges, StopTimeout 30, Docker's restart policy off.
+ * The Engine API body deckhand itself sends for a `web` container (its own create-options
+ * translation of a default ContainerConfig), so the raw baseline makes exactly deckhand's call;
+ * `restart: 'always'` turns on Docker's policy for the restart-policy baseline.
  */
 export function createBody(options: { name: string; image: string; env: Record<string, string>; labels: Record<string, string>; restart?: 'no' | 'always' }): {
   name: string
   body: Record<string, unknown>
 } {
-  return {
+  const { name, ...body } = toCreateOptions({
     name: options.name,
-    body: {
-      Image: options.image,
-      Labels: { [BENCH_LABEL]: '1', ...options.labels },
-      Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
-      StopTimeout: 30,
-      HostConfig: {
-        NetworkMode: 'host',
-        Binds: [],
-        Tmpfs: {},
-        LogConfig: { Type: 'local', Config: { 'max-size': '20m', 'max-file': '5' } },
-        Privileged: false,
-        SecurityOpt: ['no-new-privileges:true'],
-        RestartPolicy: { Name: options.restart ?? 'no' },
-      },
-    },
-  }
+    image: options.image,
+    labels: { [BENCH_LABEL]: '1', ...options.labels },
+    env: options.env,
+    network: 'host',
+    ports: [],
+    binds: [],
+    tmpfs: [],
+    stopTimeoutMs: 30_000,
+    logging: DEFAULT_LOGGING,
+    privileged: false,
+  })
+  return { name, body: { ...body, HostConfig: { ...body.HostConfig, RestartPolicy: { Name: options.restart ?? 'no' } } } }
 }
 
 export interface EngineEvent {

@@ -1,12 +1,13 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
+import { writeJsonAtomically } from './atomic-json.js'
 
 /** boot.json under the state dir; no secret values in it, only parameter versions. */
 export class FileBootRecordStore implements BootRecordStore {
   readonly path: string
 
-  constructor(private readonly stateDir: string) {
+  constructor(stateDir: string) {
     this.path = join(stateDir, 'boot.json')
   }
 
@@ -19,9 +20,6 @@ export class FileBootRecordStore implements BootRecordStore {
   }
 
   async write(record: BootRecord): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true })
-    const temporary = `${this.path}.${process.pid}.tmp`
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 })
-    await rename(temporary, this.path)
+    await writeJsonAtomically(this.path, record, 0o600)
   }
 }

@@ -1,22 +1,20 @@
 import { constants } from 'node:fs'
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { access, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DeckhandError } from '../../core/errors.js'
 import type { StatusReport, StatusStore } from '../../ports/status-store.js'
+import { writeJsonAtomically } from './atomic-json.js'
 
 /** status.json under the state dir, replaced atomically so `deckhand status` never reads half a file. */
 export class FileStatusStore implements StatusStore {
   readonly path: string
 
-  constructor(private readonly stateDir: string) {
+  constructor(stateDir: string) {
     this.path = join(stateDir, 'status.json')
   }
 
   async write(report: StatusReport): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true })
-    const temporary = `${this.path}.${process.pid}.tmp`
-    await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`)
-    await rename(temporary, this.path)
+    await writeJsonAtomically(this.path, report)
   }
 
   async read(): Promise<StatusReport | undefined> {

@@ -29,7 +29,7 @@ import type { ParameterValue } from '../../ports/parameters.js'
 import type { StatusStore } from '../../ports/status-store.js'
 import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
 import type { VolumeProvider } from '../../ports/volumes.js'
-import { pause, persist, type PersistOptions } from './persist.js'
+import { pause, persist, type PersistOptions } from '../persist.js'
 
 /** What the agent needs once it knows its Region (the SDK clients and ECR need it). */
 export interface Connected {

@@ -20,6 +20,7 @@
 import type { ContainerSpec, DesiredState } from '../manifest/index.js'
 import { formatDuration } from '../manifest/index.js'
 import { DeckhandError, isDeckhandError } from '../errors.js'
+import { pause } from '../persist.js'
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState } from '../../ports/container-runtime.js'
 import type { HealthProbe, ProbeTarget } from '../../ports/health-probe.js'
@@ -537,10 +538,7 @@ export class Supervisor {
       // The stream closed: the daemon restarted or the connection broke. Reconcile now, and
       // reopen the stream after a pause that grows while the engine stays away.
       this.kick()
-      await new Promise<void>((resolve) => {
-        const timer = this.options.scheduler.after(delayMs, resolve)
-        this.events.signal.addEventListener('abort', () => { timer.cancel(); resolve() }, { once: true })
-      })
+      await pause(this.options.scheduler, delayMs, this.events.signal).catch(() => undefined)
       delayMs = Math.min(delayMs * 2, 30_000)
     }
   }

@@ -1,5 +1,5 @@
-import type { Scheduler } from '../../ports/clock.js'
-import type { Logger } from '../../ports/logger.js'
+import type { Scheduler } from '../ports/clock.js'
+import type { Logger } from '../ports/logger.js'
 
 /**
  * Retries a call until it succeeds or the signal aborts, with capped exponential backoff and
