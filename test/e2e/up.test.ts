@@ -118,8 +118,12 @@ containers:
     const agent = up(m)
     const line = await agent.waitForLog('crash loop', (l) => l.msg === 'instance crash-loop')
     expect(line.reason).toBe('bad restarted 3 times within 1m')
-    const status = JSON.parse(await readFile(join(m.stateDir, 'status.json'), 'utf8')) as { state: string; containers: { restarts: number }[] }
-    expect(status.state).toBe('crash-loop')
+    // The state is logged as it changes; the status file follows at the end of that pass.
+    const status = await waitFor('the status file to say crash-loop', async () => {
+      const s = JSON.parse(await readFile(join(m.stateDir, 'status.json'), 'utf8')) as { state: string; detail?: string }
+      return s.state === 'crash-loop' ? s : undefined
+    })
+    expect(status.detail).toBe('bad restarted 3 times within 1m')
   })
 
   it('adopts its containers after being SIGKILLed: the same containers keep running, none restarted', async () => {
