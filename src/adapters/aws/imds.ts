@@ -1,19 +1,22 @@
 import { DeckhandError } from '../../core/errors.js'
 import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../../ports/instance-metadata.js'
-import { callScope, withSignal } from '../call-scope.js'
+import { MetadataService } from '@aws-sdk/ec2-metadata-service'
+import { withSignal } from '../call-scope.js'
 
 /**
- * A small IMDSv2 client on Node's fetch, rather than @aws-sdk/ec2-metadata-service's
- * MetadataService. That client (3.1164, read in node_modules):
- * - has no timeout unless `httpOptions.timeout` is set, and takes no AbortSignal;
+ * IMDSv2 through @aws-sdk/ec2-metadata-service's MetadataService, used as a transport only.
+ * Left to itself that client (3.1164, read in node_modules):
+ * - has no timeout unless `httpOptions.timeout` is set;
  * - PUTs a new session token before every single GET (no reuse);
  * - after one token request times out or answers 403/404/405, sets `disableFetchToken` for the
  *   rest of the process and quietly goes on with IMDSv1, unless IMDSv1 is disabled through
  *   AWS_EC2_METADATA_V1_DISABLED or the shared config file, which deckhand does not own;
  * - retries inside each call with its own sleeps (1.2^n s), which a drain deadline cannot cut short.
  * The agent polls target-lifecycle-state and spot/instance-action every few seconds for weeks,
- * so it wants one token reused for hours, a short timeout on every request, the caller's signal,
- * and never IMDSv1. That is this much code.
+ * so it wants one token reused for hours, a short timeout on every request, and never IMDSv1.
+ * So deckhand builds it with `disableFetchToken` (it never asks for a token on its own, so it
+ * can never fall back), `retries: 0` (the agent's loops retry, on their own schedule) and a
+ * timeout, and sends every request itself: the token PUT, and each GET with that token.
  *
  * Token: PUT /latest/api/token with a 6-hour TTL, reused until a minute before it expires, and
  * fetched again at once when IMDS answers 401 (it was revoked, or the clock lied). Concurrent
@@ -63,6 +66,7 @@ export class ImdsMetadata implements InstanceMetadata {
   readonly #timeoutMs: number
   readonly #ttlSeconds: number
   readonly #now: () => number
+  readonly #service: MetadataService
   #token: Token | undefined
   #tokenRequest: Promise<Token> | undefined
   #identity: InstanceIdentity | undefined
@@ -72,6 +76,17 @@ export class ImdsMetadata implements InstanceMetadata {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_IMDS_TIMEOUT_MS
     this.#ttlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_S
     this.#now = options.now ?? Date.now
+    this.#service = new MetadataService({
+      // It joins the endpoint's path and the request's path as they are: the slash goes here only.
+      endpoint: `${this.#endpoint}/`,
+      httpOptions: { timeout: this.#timeoutMs },
+      retries: 0,
+      disableFetchToken: true,
+      // Every request deckhand sends carries its token, so nothing here ever goes out as IMDSv1.
+      // Saying false keeps the client from reading AWS_EC2_METADATA_V1_DISABLED or ~/.aws/config,
+      // which would make it refuse the requests it is told not to fetch a token for.
+      ec2MetadataV1Disabled: false,
+    })
   }
 
   /** Read once: the identity document does not change for the life of the instance. */
@@ -162,13 +177,17 @@ export class ImdsMetadata implements InstanceMetadata {
   }
 
   async #send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<Answer> {
-    const scope = callScope(signal, this.#timeoutMs)
+    signal?.throwIfAborted()
     try {
-      const response = await fetch(`${this.#endpoint}${path}`, { method, headers, signal: scope.signal, redirect: 'error' })
-      return { status: response.status, body: await response.text() }
+      // MetadataService takes no signal: an aborted caller stops waiting, the request runs out its timeout.
+      const body = await withSignal(this.#service.request(path.slice(1), { method, headers }), signal)
+      return { status: 200, body }
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason
-      if (scope.timedOut) {
+      const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
+      if (typeof status === 'number') return { status, body: '' }
+      const detail = error instanceof Error ? error.message : String(error)
+      if (/TimeoutError/.test(detail)) {
         throw new DeckhandError(
           'AWS_UNAVAILABLE',
           `The instance metadata service at ${this.#endpoint} did not answer ${method} ${path} within ${this.#timeoutMs} ms; check that it is enabled for this instance and that no firewall or hop limit blocks it.`,
@@ -177,11 +196,9 @@ export class ImdsMetadata implements InstanceMetadata {
       }
       throw new DeckhandError(
         'AWS_UNAVAILABLE',
-        `Cannot reach the instance metadata service at ${this.#endpoint} (${causeCode(error)}); deckhand runs only on EC2, or with AWS_EC2_METADATA_SERVICE_ENDPOINT set.`,
+        `Cannot reach the instance metadata service at ${this.#endpoint} (${socketCode(detail)}); deckhand runs only on EC2, or with AWS_EC2_METADATA_SERVICE_ENDPOINT set.`,
         { retryable: true, cause: error },
       )
-    } finally {
-      scope.dispose()
     }
   }
 
@@ -206,9 +223,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** fetch says "fetch failed" and puts the socket's errno code in `cause`. */
-function causeCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause
-  if (typeof cause?.code === 'string') return cause.code
-  return error instanceof Error ? error.message : String(error)
+/** MetadataService folds the socket error into its message ("... Error: connect ECONNREFUSED 127.0.0.1:9"). */
+function socketCode(detail: string): string {
+  return /\b(E[A-Z]{3,})\b/.exec(detail)?.[1] ?? detail
 }
