@@ -33,6 +33,14 @@ describe('HostHealthProbe over http', () => {
         case '/sick':
           response.writeHead(503)
           return void response.end('not yet')
+        case '/slow-body':
+          // The status comes at once; the body never ends until the test is over.
+          response.writeHead(200)
+          response.write('part')
+          hanging.add(() => response.end())
+          return
+        case '/hangup':
+          return void request.socket.destroy()
         case '/hang':
           // Answers only when the test is over.
           hanging.add(() => response.end())
@@ -61,6 +69,24 @@ describe('HostHealthProbe over http', () => {
   it('is unhealthy on any other status, naming it', async () => {
     expect(await probe.probe({ kind: 'http', url: `${base}/sick` }, 2_000)).toEqual({ healthy: false, detail: 'HTTP 503' })
     expect(await probe.probe({ kind: 'http', url: `${base}/missing` }, 2_000)).toEqual({ healthy: false, detail: 'HTTP 404' })
+  })
+
+  it('is healthy on the status alone, without waiting for the body, and a body cut short is no error', async () => {
+    const errors: unknown[] = []
+    const onError = (error: unknown): void => void errors.push(error)
+    process.on('uncaughtException', onError)
+    try {
+      expect(await probe.probe({ kind: 'http', url: `${base}/slow-body` }, 2_000)).toEqual({ healthy: true })
+      // A round trip on the same server after the first probe destroyed its request.
+      expect(await probe.probe({ kind: 'http', url: `${base}/healthz` }, 2_000)).toEqual({ healthy: true })
+    } finally {
+      process.off('uncaughtException', onError)
+    }
+    expect(errors).toEqual([])
+  })
+
+  it('reports a server that hangs up without answering', async () => {
+    expect(await probe.probe({ kind: 'http', url: `${base}/hangup` }, 2_000)).toEqual({ healthy: false, detail: 'connection reset' })
   })
 
   it('times out on a server that does not answer', async () => {
