@@ -1,4 +1,4 @@
-import Dockerode from 'dockerode'
+import type Dockerode from 'dockerode'
 import { DeckhandError } from '../../core/errors.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState, RuntimeEvent } from '../../ports/container-runtime.js'
 import { callScope, withSignal } from '../call-scope.js'
@@ -6,6 +6,7 @@ import { toContainerState, toRuntimeEvent, WATCHED_ACTIONS, type EngineContainer
 import { toCreateOptions } from './create-options.js'
 import { engineMessage, pullError, statusCodeOf, timeoutError, unreachableError } from './docker-errors.js'
 import { JsonLines } from './json-lines.js'
+import { LeanDockerode, SSH_UNSUPPORTED } from './lean-dockerode.js'
 import { followPull, type FollowProgress } from './pull-progress.js'
 import { DockerConfigCredentials, type AuthConfig, type RegistryCredentials } from './registry-credentials.js'
 
@@ -279,8 +280,9 @@ export class DockerRuntime implements ContainerRuntime {
 }
 
 function defaultDocker(): Dockerode {
+  if (process.env['DOCKER_HOST']?.toLowerCase().startsWith('ssh://') === true) throw new DeckhandError('DOCKER_UNREACHABLE', SSH_UNSUPPORTED)
   try {
-    return new Dockerode()
+    return new LeanDockerode()
   } catch (error) {
     throw new DeckhandError(
       'DOCKER_UNREACHABLE',

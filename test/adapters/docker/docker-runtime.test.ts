@@ -495,4 +495,10 @@ describe('DockerRuntime with no engine', () => {
       'DOCKER_HOST=tcp://[not-an-address is not a Docker address; set it like unix:///var/run/docker.sock or tcp://host:2375, or unset it.',
     )
   })
+
+  it('says it does not speak ssh:// to the engine', () => {
+    expect(() => withDockerHost('ssh://admin@build-host', () => new DockerRuntime())).toThrow(
+      "deckhand does not reach the Docker engine over ssh://; set DOCKER_HOST to the engine's unix socket (unix:///var/run/docker.sock) or a tcp:// address.",
+    )
+  })
 })
