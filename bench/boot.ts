@@ -5,7 +5,7 @@ import { DEFAULT_FAST_PROBE_MS } from '../src/core/supervisor/supervisor.js'
  *
  * - deckhand: `node dist/main.js up ...`, until its "instance ready" line.
  * - raw API: bench/raw-boot.mjs, a node process that sends the same create + start calls with
- *   dockerode (same image, host network, labels, log driver, security options) for all N at once
+ *   deckhand's own client, dockerode as src/adapters/docker/lean-dockerode.ts loads it (same image, host network, labels, log driver, security options) for all N at once
  *   and probes each with deckhand's own probe and schedule (at once, then every DEFAULT_FAST_PROBE_MS, 100 ms).
  * - raw API, 10 ms probe: the same with a tight probe loop; context, not the goal's baseline:
  *   it shows what deckhand's fast-probe cadence costs.
@@ -13,7 +13,7 @@ import { DEFAULT_FAST_PROBE_MS } from '../src/core/supervisor/supervisor.js'
  *   `start` event on the same schedule, since v1 has no --wait.
  *
  * Two times: from spawn (node start-up and module loading included), and from the process's
- * first stdout line ("deckhand up" / "start", printed once dockerode is loaded) to ready.
+ * first stdout line ("deckhand up" / "start", printed once the Docker client is loaded) to ready.
  */
 import { writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
@@ -22,6 +22,7 @@ import { images } from '../test/support/images.js'
 import { BENCH_LABEL, BOOT_PORT_BASE, EventWatch, createBody, docker, removeBenchContainers, removeBenchNetworks } from './lib/docker.js'
 import { Child } from './lib/proc.js'
 import { probeUntilHealthy } from './lib/probe.js'
+import { rawKitPath } from './lib/raw-kit.js'
 import { ms, signedPct, summarize, verdict, type Summary } from './lib/stats.js'
 import { heading, table } from './lib/table.js'
 
@@ -116,7 +117,7 @@ function rawPlan(prefix: string, n: number, probeMs: number): string {
 
 async function runRaw(ctx: Context, n: number, probeMs: number): Promise<BootRun> {
   const prefix = `bench-raw${n}-${++counter}`
-  const child = new Child(process.execPath, [join(ctx.root, 'bench/raw-boot.mjs'), rawPlan(prefix, n, probeMs)], { cwd: ctx.root })
+  const child = new Child(process.execPath, [join(ctx.root, 'bench/raw-boot.mjs'), rawPlan(prefix, n, probeMs)], { cwd: ctx.root, env: { RAW_KIT: rawKitPath(ctx.root) } })
   try {
     const first = await child.waitFor('start line', (l) => l.msg === 'start', 60_000)
     const ready = await child.waitFor('ready line', (l) => l.msg === 'ready', 60_000)

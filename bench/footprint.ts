@@ -5,9 +5,8 @@
  * RSS is VmRSS from /proc/<pid>/status, sampled every second of the window (the maximum is the
  * figure held against the goal); CPU is utime + stime from /proc/<pid>/stat over the window.
  * Context: a bare node process, and the RSS of importing each of deckhand's main dependencies
- * alone. What-if agents run in the same window: the same dist/main.js preloaded with
- * bench/stub-heavy-deps.cjs (the BuildKit/ssh modules dockerode loads eagerly replaced by stubs),
- * and the same under node --max-semi-space-size=1 (a smaller V8 young generation).
+ * alone. A what-if agent runs in the same window: the same dist/main.js under
+ * node --max-semi-space-size=1 (a smaller V8 young generation).
  */
 import { writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
@@ -59,31 +58,31 @@ export interface FootprintResult {
   readonly goals: { readonly what: string; readonly goal: string; readonly measured: string; readonly pass: boolean }[]
 }
 
-const IMPORTS: readonly { label: string; code: string; preload?: string }[] = [
+const IMPORTS: readonly { label: string; code: string }[] = [
   { label: 'dockerode', code: "await import('dockerode')" },
   { label: '  docker-modem (dockerode\'s HTTP layer; requires ssh2)', code: "await import('docker-modem')" },
   { label: '  ssh2 (for ssh:// engines)', code: "await import('ssh2')" },
   { label: '  @grpc/grpc-js (BuildKit sessions)', code: "await import('@grpc/grpc-js')" },
   { label: '  @grpc/proto-loader + protobufjs', code: "await import('@grpc/proto-loader')" },
-  { label: '  dockerode with those four stubbed', code: "await import('dockerode')", preload: 'bench/stub-heavy-deps.cjs' },
+  { label: '  dockerode as deckhand loads it, with its probe (bench/raw-kit.ts)', code: "await import('./.tmp/bench-kit/raw-kit.js')" },
   { label: 'pino', code: "await import('pino')" },
   { label: 'zod', code: "await import('zod')" },
   { label: '  zod/mini (no smaller in zod 4: same core)', code: "await import('zod/mini')" },
   { label: 'yaml', code: "await import('yaml')" },
   { label: 'commander', code: "await import('commander')" },
   { label: 'node-cron', code: "await import('node-cron')" },
-  { label: 'fetch (undici, first call; the http probe)', code: "await fetch('http://127.0.0.1:9/').catch(() => undefined)" },
-  { label: '  node:http get instead (no undici)', code: "const http = await import('node:http'); await new Promise((r) => http.get('http://127.0.0.1:9/').on('error', r))" },
+  { label: 'fetch (undici, first call; deckhand no longer probes with it)', code: "await fetch('http://127.0.0.1:9/').catch(() => undefined)" },
+  { label: '  node:http get (the http probe)', code: "const http = await import('node:http'); await new Promise((r) => http.get('http://127.0.0.1:9/').on('error', r))" },
   {
-    label: 'deckhand up\'s set: the six + p-limit, p-retry, fetch',
-    code: "await Promise.all(['dockerode', 'pino', 'zod', 'yaml', 'commander', 'node-cron', 'p-limit', 'p-retry'].map((m) => import(m))); await fetch('http://127.0.0.1:9/').catch(() => undefined)",
+    label: 'deckhand up\'s set: the six + p-limit, p-retry, node:http',
+    code: "await Promise.all(['./.tmp/bench-kit/raw-kit.js', 'pino', 'zod', 'yaml', 'commander', 'node-cron', 'p-limit', 'p-retry', 'node:http'].map((m) => import(m)))",
   },
 ]
 
 /** RSS of a node process that ran `code` and then idles, read 1.5 s after it said it was done. */
-async function importRss(root: string, code: string, preload?: string): Promise<{ rss: number; anon: number; loadMs: number }> {
+async function importRss(root: string, code: string): Promise<{ rss: number; anon: number; loadMs: number }> {
   const script = `const t = performance.now(); ${code}; console.log(JSON.stringify({ msg: 'loaded', ms: performance.now() - t })); setInterval(() => {}, 1000)`
-  const args = [...(preload ? ['--require', join(root, preload)] : []), '--input-type=module', '-e', script]
+  const args = ['--input-type=module', '-e', script]
   const child = new Child(process.execPath, args, { cwd: root })
   try {
     const loaded = await child.waitFor('loaded', (l) => l.msg === 'loaded', 30_000)
@@ -96,8 +95,7 @@ async function importRss(root: string, code: string, preload?: string): Promise<
 }
 
 const WHAT_IFS: readonly { label: string; service: string; portBase: number; flags: string[] }[] = [
-  { label: 'what-if: grpc/protobuf/ssh2 stubbed (--require bench/stub-heavy-deps.cjs)', service: 'bench-footprint-stub', portBase: WHATIF_PORT_BASE, flags: ['--require', './bench/stub-heavy-deps.cjs'] },
-  { label: 'what-if: node --max-semi-space-size=1', service: 'bench-footprint-semi', portBase: WHATIF_PORT_BASE + 10, flags: ['--max-semi-space-size=1'] },
+  { label: 'what-if: node --max-semi-space-size=1', service: 'bench-footprint-semi', portBase: WHATIF_PORT_BASE, flags: ['--max-semi-space-size=1'] },
 ]
 
 async function startAgent(options: { dir: string; root: string; service: string; portBase: number; flags: readonly string[] }): Promise<Child> {
@@ -189,7 +187,7 @@ export async function footprintBench(options: { dir: string; root: string; windo
       const index = next++
       const item = IMPORTS[index] as (typeof IMPORTS)[number]
       const runs: { rss: number; anon: number; loadMs: number }[] = []
-      for (let r = 0; r < options.importRuns; r++) runs.push(await importRss(options.root, item.code, item.preload))
+      for (let r = 0; r < options.importRuns; r++) runs.push(await importRss(options.root, item.code))
       const rss = median(runs.map((x) => x.rss))
       imports[index] = { label: item.label, rss, anon: median(runs.map((x) => x.anon)), overBare: rss - bare, loadMs: median(runs.map((x) => x.loadMs)) }
     }

@@ -1,30 +1,23 @@
 // The raw-API floor for the boot benchmark: the same create + start calls deckhand makes,
-// straight to the Engine API with dockerode, all containers at once, then the same HTTP probe
-// deckhand runs from the host (first probe at once after start, then every PROBE_MS until 2xx/3xx).
+// straight to the Engine API, all containers at once, then the same HTTP probe deckhand runs
+// from the host (first probe at once after start, then every PROBE_MS until 2xx/3xx).
+// It uses deckhand's own transports (dockerode as deckhand loads it, without its BuildKit and
+// ssh modules, and deckhand's http probe), bundled like dist/ from bench/raw-kit.ts into the
+// file named by RAW_KIT, so the difference it measures is deckhand's own work and libraries,
+// not a different client.
 // A plain .mjs file so that it starts like deckhand's compiled dist/ (no TypeScript loader).
-// Prints {"msg":"start"} once dockerode is loaded and {"msg":"ready"} when every container
+// Prints {"msg":"start"} once the client is loaded and {"msg":"ready"} when every container
 // answers; bench/boot.ts times both lines.
-import Dockerode from 'dockerode'
+import { pathToFileURL } from 'node:url'
+
+const { LeanDockerode, HostHealthProbe } = await import(pathToFileURL(process.env.RAW_KIT).href)
 
 const plan = JSON.parse(process.argv[2] ?? '{}')
-const docker = new Dockerode()
+const docker = new LeanDockerode()
+const prober = new HostHealthProbe()
 const say = (msg, extra = {}) => process.stdout.write(`${JSON.stringify({ msg, time: Date.now(), ...extra })}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** deckhand's http probe (host-health-probe.ts): GET, redirects not followed, 2xx/3xx healthy. */
-async function probe(url, timeoutMs) {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  try {
-    const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: controller.signal })
-    await response.body?.cancel().catch(() => undefined)
-    return response.status >= 200 && response.status < 400
-  } catch {
-    return false
-  } finally {
-    clearTimeout(timer)
-  }
-}
+const probe = async (url, timeoutMs) => (await prober.probe({ kind: 'http', url }, timeoutMs)).healthy
 
 say('start', { containers: plan.containers.length })
 await Promise.all(

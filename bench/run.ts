@@ -13,6 +13,7 @@ import { bootBench, printBoot, type BootResult } from './boot.js'
 import { footprintBench, printFootprint, type FootprintResult } from './footprint.js'
 import { engineVersion, ensureImages, removeBenchContainers, removeBenchNetworks } from './lib/docker.js'
 import { capture, killAllChildren } from './lib/proc.js'
+import { buildRawKit } from './lib/raw-kit.js'
 import { verdict } from './lib/stats.js'
 import { heading, table } from './lib/table.js'
 import { printRespawn, respawnBench, type RespawnResult } from './respawn.js'
@@ -73,6 +74,12 @@ async function main(): Promise<number> {
     await assertTestEnvironment()
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
+    return 1
+  }
+  try {
+    await buildRawKit(ROOT)
+  } catch (error) {
+    process.stderr.write(`Could not bundle bench/raw-kit.ts: ${(error as Error).message}\n`)
     return 1
   }
   try {

@@ -1,16 +1,10 @@
-/** deckhand's http check (src/adapters/health-probe/host-health-probe.ts), as the baselines run it. */
+import { HostHealthProbe } from '../../src/adapters/health-probe/host-health-probe.js'
+
+const probe = new HostHealthProbe()
+
+/** deckhand's own http check, as the baselines run it. */
 export async function httpHealthy(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  try {
-    const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: controller.signal })
-    await response.body?.cancel().catch(() => undefined)
-    return response.status >= 200 && response.status < 400
-  } catch {
-    return false
-  } finally {
-    clearTimeout(timer)
-  }
+  return (await probe.probe({ kind: 'http', url }, timeoutMs)).healthy
 }
 
 /** Probes at once, then every everyMs after each answer, until healthy or the deadline. */

@@ -10,15 +10,19 @@ export interface LogRecord {
   readonly [key: string]: unknown
 }
 
-/** A real `deckhand` process (from source, through tsx), its JSON log lines collected as they come. */
+/**
+ * A real `deckhand` process, its JSON log lines collected as they come: from source through tsx,
+ * or from a built entry point (`entry`, e.g. dist/main.js).
+ */
 export class DeckhandProcess {
   readonly lines: LogRecord[] = []
   readonly stderr: string[] = []
   private readonly child: ChildProcess
   readonly exited: Promise<number | null>
 
-  constructor(args: readonly string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  constructor(args: readonly string[], env: Record<string, string>, options: { entry?: string } = {}) {
+    const command = options.entry === undefined ? ['--import', 'tsx', 'src/main.ts'] : [options.entry]
+    this.child = spawn(process.execPath, [...command, ...args], {
       cwd: ROOT,
       env: { ...process.env, DECKHAND_LOG_LEVEL: 'debug', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
