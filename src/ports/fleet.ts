@@ -3,13 +3,17 @@ import type { GroupView, LaunchTemplateRef } from '../core/rollout/group-view.js
 /** The Auto Scaling group and EC2 calls the agent makes, in deckhand's words. */
 export type LifecycleTransition = 'launching' | 'terminating'
 
-export interface GroupInfo {
-  readonly name: string
-  readonly tags: Readonly<Record<string, string>>
+/** What a group launches now, and how many it wants. */
+export interface GroupLaunch {
   readonly desiredCapacity: number
   /** Concrete (resolved from $Latest/$Default); undefined for a launch configuration. */
   readonly launchTemplate?: LaunchTemplateRef
   readonly imageId?: string
+}
+
+export interface GroupInfo extends GroupLaunch {
+  readonly name: string
+  readonly tags: Readonly<Record<string, string>>
   /** Lifecycle hook names by transition. */
   readonly hooks: Readonly<Record<LifecycleTransition, readonly string[]>>
 }
@@ -18,6 +22,12 @@ export interface Fleet {
   /** The group an instance belongs to (DescribeAutoScalingInstances); undefined when none. */
   groupOf(instanceId: string, signal?: AbortSignal): Promise<string | undefined>
   group(name: string, signal?: AbortSignal): Promise<GroupInfo>
+  /**
+   * The drift check's question, as cheaply as it can be asked: one DescribeAutoScalingGroups,
+   * plus DescribeLaunchTemplateVersions only for a version named by alias ($Latest, $Default)
+   * or not seen before. No hooks, no tags.
+   */
+  launch(name: string, signal?: AbortSignal): Promise<GroupLaunch>
   /** One consistent-enough view for the rollout gate: the group and its instances' tags. */
   view(name: string, signal?: AbortSignal): Promise<GroupView>
   /** The instance's own lifecycle state in the group, for a termination the IMDS did not show. */

@@ -1,7 +1,7 @@
 import { DeckhandError } from '../../src/core/errors.js'
 import { readDeckhandTags, type GroupView } from '../../src/core/rollout/group-view.js'
 import { manifestParameter, versionParameter, type ConfigStore, type ServiceConfig } from '../../src/ports/config-store.js'
-import type { Fleet, GroupInfo } from '../../src/ports/fleet.js'
+import type { Fleet, GroupInfo, GroupLaunch } from '../../src/ports/fleet.js'
 import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../../src/ports/instance-metadata.js'
 import type { ParameterValue } from '../../src/ports/parameters.js'
 
@@ -80,6 +80,12 @@ export class FakeFleet implements Fleet {
   async group(): Promise<GroupInfo> {
     this.calls.push('group')
     return this.info
+  }
+
+  async launch(): Promise<GroupLaunch> {
+    this.calls.push('launch')
+    const { desiredCapacity, launchTemplate, imageId } = this.info
+    return { desiredCapacity, ...(launchTemplate ? { launchTemplate } : {}), ...(imageId ? { imageId } : {}) }
   }
 
   async view(): Promise<GroupView> {

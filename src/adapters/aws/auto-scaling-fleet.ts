@@ -14,7 +14,7 @@ import {
 import { CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client, type Instance as Ec2Instance } from '@aws-sdk/client-ec2'
 import { DeckhandError } from '../../core/errors.js'
 import { parseHealth, parseLifecycleState, readDeckhandTags, type GroupView, type InstanceView, type LaunchTemplateRef } from '../../core/rollout/group-view.js'
-import type { Fleet, GroupInfo, LifecycleTransition } from '../../ports/fleet.js'
+import type { Fleet, GroupInfo, GroupLaunch, LifecycleTransition } from '../../ports/fleet.js'
 import { callAws } from './errors.js'
 
 /**
@@ -71,14 +71,25 @@ export class AwsFleet implements Fleet {
 
   async group(name: string, signal?: AbortSignal): Promise<GroupInfo> {
     const group = await this.#describeGroup(name, signal)
-    const [current, hooks] = await Promise.all([this.#currentTemplate(group, signal), this.#hooks(name, signal)])
+    const [launch, hooks] = await Promise.all([this.#launch(group, signal), this.#hooks(name, signal)])
     return {
       name,
       tags: Object.fromEntries((group.Tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']]))),
+      ...launch,
+      hooks,
+    }
+  }
+
+  async launch(name: string, signal?: AbortSignal): Promise<GroupLaunch> {
+    return this.#launch(await this.#describeGroup(name, signal), signal)
+  }
+
+  async #launch(group: AutoScalingGroup, signal: AbortSignal | undefined): Promise<GroupLaunch> {
+    const current = await this.#currentTemplate(group, signal)
+    return {
       desiredCapacity: group.DesiredCapacity ?? 0,
       ...(current.launchTemplate === undefined ? {} : { launchTemplate: current.launchTemplate }),
       ...(current.imageId === undefined || current.overridden ? {} : { imageId: current.imageId }),
-      hooks,
     }
   }
 

@@ -340,7 +340,8 @@ export class Agent {
       } else if (desired.parameters.some((name) => versions.get(name) !== this.parameterVersions[name])) {
         desiredRevision = withRevision(manifest, Object.fromEntries(desired.parameters.map((name) => [name, versions.get(name) ?? -1]))).revision
       }
-      const current = await fleet.group(group)
+      const current = await fleet.launch(group)
+      this.info = { ...info, desiredCapacity: current.desiredCapacity }
       const launchedFrom = await this.ownLaunchTemplate(fleet, group)
       const launchMoved =
         (current.launchTemplate !== undefined && launchedFrom !== undefined && (current.launchTemplate.id !== launchedFrom.id || current.launchTemplate.version !== launchedFrom.version)) ||
@@ -429,6 +430,9 @@ export class Agent {
       this.bootAbort.abort(new DeckhandError('INTERNAL', `draining: ${reason}`))
       this.log.info({ state: 'draining', reason }, 'draining')
       const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? 10_000, () => void this.heartbeat())
+      // The hooks as they are now: one added since the boot (the Terraform module applied to a
+      // running group) must be completed and heartbeated too, or the group waits out its timeout.
+      const hooksRead = this.refreshHooks()
       try {
         if (this.identity && this.connected && this.tagState !== 'draining') {
           this.tagState = 'draining'
@@ -449,6 +453,7 @@ export class Agent {
             await volumes.release(name, spec).catch((error: unknown) => this.log.error({ volume: name, reason: String(error) }, 'could not release the volume'))
           }
         }
+        await hooksRead
         await this.completeHooks('terminating', 'CONTINUE')
         this.log.info({ state: 'drained' }, 'drained')
       } finally {
@@ -457,6 +462,16 @@ export class Agent {
       }
     })()
     return this.drainPromise
+  }
+
+  /** Re-reads the group's hooks; on failure the ones read at boot stand. */
+  private async refreshHooks(): Promise<void> {
+    if (!this.connected || !this.group || !this.info) return
+    const fresh = await this.connected.fleet.group(this.group).catch((error: unknown) => {
+      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not re-read the lifecycle hooks; using those read at boot')
+      return undefined
+    })
+    if (fresh) this.info = { ...this.info, hooks: fresh.hooks }
   }
 
   private async heartbeat(): Promise<void> {

@@ -291,6 +291,19 @@ describe('group', () => {
   })
 })
 
+describe('launch', () => {
+  it("answers the drift check's question with one DescribeAutoScalingGroups once a numbered version is known: no hooks, no template call", async () => {
+    const fresh = new AwsFleet({ autoScaling, ec2 })
+    latestIs(5, 'ami-0five')
+    asMock.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [group({ LaunchTemplate: { LaunchTemplateId: TEMPLATE, Version: '5' } })] })
+    expect(await fresh.launch('web')).toEqual({ desiredCapacity: 3, launchTemplate: { id: TEMPLATE, version: '5' }, imageId: 'ami-0five' })
+    expect(await fresh.launch('web')).toEqual({ desiredCapacity: 3, launchTemplate: { id: TEMPLATE, version: '5' }, imageId: 'ami-0five' })
+    expect(asMock.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(2)
+    expect(ec2Mock.commandCalls(DescribeLaunchTemplateVersionsCommand)).toHaveLength(1)
+    expect(asMock.commandCalls(DescribeLifecycleHooksCommand)).toHaveLength(0)
+  })
+})
+
 describe('instance calls', () => {
   it('groupOf and lifecycleState read DescribeAutoScalingInstances', async () => {
     asMock.on(DescribeAutoScalingInstancesCommand).resolves({

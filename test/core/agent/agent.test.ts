@@ -16,7 +16,7 @@ containers:
 rollout: { bootDeadline: 1m }
 `
 
-function setup(options: { hooks?: boolean; manifest?: string; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
+function setup(options: { hooks?: boolean; manifest?: string; formulaInterval?: boolean; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
   const clock = options.shared?.clock ?? new ManualClock()
   const runtime = options.shared?.runtime ?? new FakeRuntime(clock)
   const records = options.shared?.records ?? new Map<string, BootRecord>()
@@ -43,7 +43,7 @@ function setup(options: { hooks?: boolean; manifest?: string; shared?: { runtime
     host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
     bootRecord: { read: async () => records.get('record'), write: async (r) => void records.set('record', r) },
     random: () => 0.5,
-    driftIntervalMs: 60_000,
+    ...(options.formulaInterval === true ? {} : { driftIntervalMs: 60_000 }),
   })
   let stop!: (signal: string) => void
   const stopRequested = new Promise<string>((resolve) => (stop = resolve))
@@ -264,7 +264,34 @@ describe('Agent', () => {
     expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
     await t.advance(60_000)
     expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(2)
+    // Up to date: besides SSM, each check asks the group only what it launches (no hooks); the
+    // first one also reads, once, the template this instance was launched from (the view).
+    expect(t.fleet.calls.filter((c) => ['group', 'launch', 'view'].includes(c))).toEqual(['group', 'launch', 'view', 'launch'])
     t.stop('SIGTERM')
     await t.exit
+  })
+
+  it('spaces its drift checks by the group size it last read, not the one at boot', async () => {
+    // The formula's interval: 66.7 s for 1 instance, 166.7 s for 3,000 (random 0.5, no jitter).
+    const t = setup({ formulaInterval: true })
+    await t.advance(1_000)
+    t.fleet.info = { ...t.fleet.info, desiredCapacity: 3_000 }
+    await t.advance(33_000) // the first check, at half the interval, reads the new size
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
+    await t.advance(100_000) // past the 66.7 s a boot-time size would give
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
+    await t.advance(67_000) // past 166.7 s
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(2)
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('completes a terminate hook added after it booted', async () => {
+    const t = setup({ hooks: false })
+    await t.advance(1_000)
+    t.fleet.info = { ...t.fleet.info, hooks: { launching: [], terminating: ['added-later'] } }
+    t.stop('SIGTERM')
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls.at(-1)).toBe('complete added-later CONTINUE')
   })
 })
