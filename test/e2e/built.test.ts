@@ -57,6 +57,17 @@ describe('the built deckhand', () => {
     expect(agent.indexOf((l) => l.msg === 'drained; every container is stopped')).toBeGreaterThan(-1)
   })
 
+  it('writes readable lines for a terminal (pino-pretty, loaded lazily from the bundle)', async () => {
+    const agent = new DeckhandProcess(['up', '-f', 'examples/web.yaml', '--version', '1', '--service', service, '--log-format', 'pretty'], { DECKHAND_STATE_DIR: dir }, { entry })
+    try {
+      const line = await agent.waitForLog('a readable ready line', (l) => l.level === 'raw' && l.msg.includes('instance ready'))
+      expect(line.msg).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\]/)
+    } finally {
+      agent.signal('SIGTERM')
+    }
+    expect(await agent.exited).toBe(0)
+  })
+
   it('loads no AWS SDK for validate, status or up, and loads it for agent', async () => {
     const record = join(dir, 'modules.txt')
     const traced = (args: readonly string[], env: Record<string, string>) =>

@@ -18,7 +18,9 @@ export async function createLogger(options: { level?: LogLevel; format?: LogForm
     formatters: { level: (label: string) => ({ level: label }) },
   }
   if (options.format === 'pretty') {
-    const { build } = await import('pino-pretty')
+    // module.exports (pino-pretty's build function) is the default export under Node's ESM loader
+    // and the only export of dist/'s esbuild chunk for it, which has no named ones.
+    const { default: build } = (await import('pino-pretty')) as unknown as { default: typeof import('pino-pretty') }
     return new PinoLogger(pino(settings, build({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg', destination: 1 })))
   }
   return new PinoLogger(pino(settings, (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false })))
