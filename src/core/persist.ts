@@ -1,4 +1,5 @@
 import type { Scheduler } from '../ports/clock.js'
+import { isDeckhandError } from './errors.js'
 import type { Logger } from '../ports/logger.js'
 
 /**
@@ -16,12 +17,19 @@ export interface PersistOptions {
   readonly maxMs?: number
   /** Give up after this many failures, throwing the last error. Default: never. */
   readonly attempts?: number
+  /**
+   * Whether a failure the error itself calls retryable (a throttle, a timeout, a 5xx: a
+   * DeckhandError with `retryable`) uses up an attempt. Default true. With false, only answers
+   * that waiting will not change count, and a throttled AWS is waited out however long it lasts.
+   */
+  readonly retryableCounts?: boolean
 }
 
 export async function persist<T>(what: string, call: () => Promise<T>, options: PersistOptions): Promise<T> {
   let delay = options.initialMs ?? 1_000
   let lastReason: string | undefined
-  for (let attempt = 1; ; attempt++) {
+  let attempt = 0
+  for (;;) {
     options.signal?.throwIfAborted()
     try {
       const value = await call()
@@ -29,6 +37,7 @@ export async function persist<T>(what: string, call: () => Promise<T>, options: 
       return value
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
+      if (options.retryableCounts !== false || !isDeckhandError(error) || !error.retryable) attempt++
       if (options.attempts !== undefined && attempt >= options.attempts) throw error
       if (reason !== lastReason) options.logger.warn({ waitingFor: what, reason }, `waiting for ${what}`)
       lastReason = reason

@@ -13,6 +13,12 @@ export interface BootRecord {
   readonly release?: VersionedValue
   /** Versions of the `{ ssm }` parameters at boot; their values are read again at those versions. */
   readonly parameterVersions: Readonly<Record<string, number>>
+  /**
+   * When the instance first became ready (epoch ms). An agent restarted after that keeps the
+   * instance's `ready` and `deckhand:ready-at` tags: it does not go back to `booting`, restart the
+   * warm-up, or count as a not-ready instance the rollout gate may let go for free.
+   */
+  readonly readyAt?: number
 }
 
 export interface BootRecordStore {

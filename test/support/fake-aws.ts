@@ -77,8 +77,15 @@ export class FakeFleet implements Fleet {
     return this.info.name
   }
 
+  /** The next this many group() calls fail as a throttled Auto Scaling API does. */
+  groupFailures = 0
+
   async group(): Promise<GroupInfo> {
     this.calls.push('group')
+    if (this.groupFailures > 0) {
+      this.groupFailures--
+      throw new DeckhandError('AWS_UNAVAILABLE', 'AWS throttled autoscaling:DescribeAutoScalingGroups (Throttling); deckhand backs off and tries again.', { retryable: true })
+    }
     return this.info
   }
 
@@ -108,7 +115,14 @@ export class FakeFleet implements Fleet {
     this.tags.set(instanceId, { ...this.tags.get(instanceId), ...tags })
   }
 
+  /** When set, CompleteLifecycleAction answers as AWS does once the action timed out or was completed. */
+  noActiveAction = false
+
   async completeLifecycleAction(_group: string, hook: string, _id: string, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
+    if (this.noActiveAction) {
+      this.calls.push(`complete ${hook} ${result} refused`)
+      throw new DeckhandError('AWS_UNAVAILABLE', `No active Lifecycle Action found with instance ID i-0123.`, { retryable: false })
+    }
     this.calls.push(`complete ${hook} ${result}`)
   }
 

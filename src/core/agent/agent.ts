@@ -87,6 +87,9 @@ export class Agent {
   private throttled = 0
   private markedUnhealthy = false
   private everReady = false
+  /** When the instance first became ready: this agent saw it, or the boot record says so. */
+  private readyAt: number | undefined
+  private bootRecord: BootRecord | undefined
   private checking = false
   private driftTimer: Cancellable | undefined
   /** Read once from the view: see ownLaunchTemplate. */
@@ -159,7 +162,7 @@ export class Agent {
     this.manifest = parsed.manifest
     let values: ReadonlyMap<string, ParameterValue>
     try {
-      values = await persist('the SSM parameters the manifest references', () => this.readParameters(parsed.manifest.parameters, record), this.persistOptions({ attempts: 8 }))
+      values = await persist('the SSM parameters the manifest references', () => this.readParameters(parsed.manifest.parameters, record), this.persistOptions({ attempts: 8, retryableCounts: false }))
     } catch (error) {
       await this.bootFailed(error instanceof Error ? error.message : String(error))
       return
@@ -171,9 +174,18 @@ export class Agent {
       const written: BootRecord = { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
       await this.deps.bootRecord?.write(written).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
     }
+    this.bootRecord = record ?? { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
     this.log = this.log.child({ revision: desired.revision })
-    this.log.info({ group, version: desired.version, containers: desired.containers.map((c) => c.name) }, 'booting')
-    await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
+    if (record?.readyAt !== undefined) {
+      // It was serving before this agent restarted: its tags still say ready, and stay so.
+      this.everReady = true
+      this.readyAt = record.readyAt
+      this.tagState = 'ready'
+      this.log.info({ group, version: desired.version, readyAt: formatReadyAt(record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
+    } else {
+      this.log.info({ group, version: desired.version, containers: desired.containers.map((c) => c.name) }, 'booting')
+      await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
+    }
 
     try {
       const booting = boot({
@@ -220,14 +232,21 @@ export class Agent {
     if (state === 'ready' && !this.everReady) {
       this.everReady = true
       const now = this.deps.clock.now()
+      this.readyAt = now
       await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(now) })
       this.tagState = 'ready'
+      if (this.bootRecord) {
+        this.bootRecord = { ...this.bootRecord, readyAt: now }
+        await this.deps.bootRecord?.write(this.bootRecord).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
+      }
       await this.completeHooks('launching', 'CONTINUE')
       this.log.info({ state: 'ready' }, 'every container is healthy; the instance is ready')
     } else if (state === 'failed') {
       await this.bootFailed(detail ?? 'the boot failed')
     } else if (state === 'crash-loop') {
-      await this.markUnhealthy(`crash loop: ${detail ?? ''}`)
+      // Before it was ever ready, a crash loop is a failed boot: the launch hook is abandoned.
+      if (this.everReady) await this.markUnhealthy(`crash loop: ${detail ?? ''}`)
+      else await this.bootFailed(`crash loop: ${detail ?? ''}`)
     }
   }
 
@@ -237,8 +256,10 @@ export class Agent {
     this.tagState = 'failed'
     this.log.error({ state: 'failed', reason }, 'the boot failed; asking the group to replace this instance')
     await this.tag({ [TAG_STATE]: 'failed' })
-    if ((this.info?.hooks.launching.length ?? 0) > 0 && !this.everReady) await this.completeHooks('launching', 'ABANDON')
-    else await this.markUnhealthy(reason)
+    // ABANDON only works while a launch action waits; when none did (it timed out, or an earlier
+    // agent completed it), Unhealthy is what gets the instance replaced.
+    const abandoned = (this.info?.hooks.launching.length ?? 0) > 0 && !this.everReady && (await this.completeHooks('launching', 'ABANDON'))
+    if (!abandoned) await this.markUnhealthy(reason)
   }
 
   private async markUnhealthy(reason: string): Promise<void> {
@@ -251,7 +272,7 @@ export class Agent {
     }
     const { fleet } = this.connected
     const id = this.identity.instanceId
-    await persist('SetInstanceHealth Unhealthy', () => fleet.setUnhealthy(id), this.persistOptions({ signal: undefined, attempts: 10 })).catch((error: unknown) =>
+    await persist('SetInstanceHealth Unhealthy', () => fleet.setUnhealthy(id), this.persistOptions({ signal: undefined, attempts: 10, retryableCounts: false })).catch((error: unknown) =>
       this.log.error({ reason: String(error) }, 'could not set the instance Unhealthy'),
     )
   }
@@ -265,20 +286,26 @@ export class Agent {
     )
   }
 
-  private async completeHooks(transition: 'launching' | 'terminating', result: 'CONTINUE' | 'ABANDON'): Promise<void> {
-    if (!this.identity || !this.connected || !this.group || !this.info) return
+  /** True when at least one hook of the transition was completed. */
+  private async completeHooks(transition: 'launching' | 'terminating', result: 'CONTINUE' | 'ABANDON'): Promise<boolean> {
+    if (!this.identity || !this.connected || !this.group || !this.info) return false
     const { fleet } = this.connected
     const id = this.identity.instanceId
     const group = this.group
+    let completed = false
     for (const hook of this.info.hooks[transition]) {
       try {
-        await persist(`CompleteLifecycleAction ${hook}`, () => fleet.completeLifecycleAction(group, hook, id, result), this.persistOptions({ signal: undefined, attempts: 5 }))
+        // A throttled Auto Scaling API is waited out: an unanswered launch hook ends in ABANDON.
+        // "No active lifecycle action" will not change by waiting: one more try, then on.
+        await persist(`CompleteLifecycleAction ${hook}`, () => fleet.completeLifecycleAction(group, hook, id, result), this.persistOptions({ signal: undefined, attempts: 2, retryableCounts: false }))
         this.log.info({ hook, result }, `lifecycle hook completed with ${result}`)
+        completed = true
       } catch (error) {
         // No action waiting: the hook timed out already, or this transition had none.
         this.log.warn({ hook, result, reason: error instanceof Error ? error.message : String(error) }, 'could not complete the lifecycle hook')
       }
     }
+    return completed
   }
 
   // ---- drift ----
@@ -338,6 +365,12 @@ export class Agent {
         desiredRevision = withRevision(parsed.manifest, Object.fromEntries(refs)).revision
         policy = parsed.manifest.rollout
       } else if (desired.parameters.some((name) => versions.get(name) !== this.parameterVersions[name])) {
+        const gone = desired.parameters.filter((name) => !versions.has(name))
+        if (gone.length > 0) {
+          // A replacement could not boot without them: rolling would only churn the group.
+          this.log.error({ decision: 'stay', parameters: gone }, `SSM parameters the manifest references no longer exist (${gone.join(', ')}); not rolling until they do`)
+          return
+        }
         desiredRevision = withRevision(manifest, Object.fromEntries(desired.parameters.map((name) => [name, versions.get(name) ?? -1]))).revision
       }
       const current = await fleet.launch(group)
@@ -353,7 +386,13 @@ export class Agent {
       const view = await fleet.view(group)
       const result = gate(view, { instanceId: identity.instanceId, revision: desired.revision, desiredRevision, state: this.tagState }, policy, this.deps.clock.now())
       this.log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
-      if (result.decision !== 'terminate') return
+      if (result.code === 'stale-view' && this.tagState === 'ready' && this.readyAt !== undefined) {
+        // The view may only lag, or the ready tags were lost (CreateTags gave up under throttling):
+        // every other agent would then count this instance as missing and the rollout would stall.
+        await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(this.readyAt) })
+      }
+      // A drain that began while the view was read (SIGTERM, a spot notice) has the instance now.
+      if (result.decision !== 'terminate' || this.drainPromise) return
       // Tag draining first, so every other agent's next view counts this instance as leaving.
       const previous = this.tagState
       this.tagState = 'draining'
@@ -361,8 +400,10 @@ export class Agent {
       try {
         await fleet.terminate(identity.instanceId)
       } catch (error) {
-        this.tagState = previous
-        await this.tag({ [TAG_STATE]: previous })
+        if (!this.drainPromise) {
+          this.tagState = previous
+          await this.tag({ [TAG_STATE]: previous })
+        }
         throw error
       }
       void this.drain(`replaced by the rollout: ${result.reason}`)
@@ -466,12 +507,13 @@ export class Agent {
 
   /** Re-reads the group's hooks; on failure the ones read at boot stand. */
   private async refreshHooks(): Promise<void> {
-    if (!this.connected || !this.group || !this.info) return
+    if (!this.connected || !this.group) return
     const fresh = await this.connected.fleet.group(this.group).catch((error: unknown) => {
       this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not re-read the lifecycle hooks; using those read at boot')
       return undefined
     })
-    if (fresh) this.info = { ...this.info, hooks: fresh.hooks }
+    // Before the boot read the group (it was still retrying), this is the only read there is.
+    if (fresh) this.info = this.info ? { ...this.info, hooks: fresh.hooks } : fresh
   }
 
   private async heartbeat(): Promise<void> {

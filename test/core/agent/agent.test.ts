@@ -96,12 +96,39 @@ describe('Agent', () => {
     await t.exit
   })
 
-  it('sets itself Unhealthy on a crash loop', async () => {
+  it('abandons the launch on a crash loop before it was ever ready', async () => {
     const t = setup()
     t.runtime.images.set('proxy:1', { exitOnStart: 1 })
     await t.advance(1_000)
     await t.advance(5_000)
+    expect(t.fleet.calls).toContain('complete launch ABANDON')
+    expect(t.fleet.calls).not.toContain('unhealthy')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('sets itself Unhealthy on a crash loop once it has served', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    expect(t.fleet.calls).toContain('complete launch CONTINUE')
+    t.runtime.images.set('proxy:1', { exitOnStart: 1 })
+    t.runtime.crash('web-asg-proxy-i-0123', 1)
+    for (let i = 0; i < 10; i++) await t.advance(1_000)
     expect(t.fleet.calls).toContain('unhealthy')
+    expect(t.fleet.calls).not.toContain('complete launch ABANDON')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('sets itself Unhealthy when the launch action it would abandon is gone', async () => {
+    const t = setup()
+    t.runtime.images.set('proxy:1', { exitOnStart: 1 })
+    t.fleet.noActiveAction = true
+    await t.advance(1_000)
+    await t.advance(10_000)
+    expect(t.fleet.calls).toContain('complete launch ABANDON refused')
+    expect(t.fleet.calls).toContain('unhealthy')
+    t.fleet.noActiveAction = false
     t.stop('SIGTERM')
     await t.exit
   })
@@ -234,7 +261,9 @@ describe('Agent', () => {
     const second = setup({ shared: { runtime: first.runtime, clock: first.clock, ssm: first.ssm, records: first.records } })
     second.runtime.calls.length = 0
     await second.advance(1_000)
-    expect(second.fleet.tags.get('i-0123')?.['deckhand:revision']).toBe(revision)
+    expect(revision).toMatch(/^[0-9a-f]{12}$/)
+    // It was ready: the instance's tags (revision, ready, ready-at) stand, and no hook runs again.
+    expect(second.fleet.calls.filter((c) => c.startsWith('tag') || c.startsWith('complete'))).toEqual([])
     expect(second.runtime.all().map((c) => c.id)).toEqual(ids)
     expect(second.runtime.calls.filter((c) => c.startsWith('create') || c.startsWith('start'))).toEqual([])
     expect(second.runtime.all().map((c) => c.image)).toEqual(['app:1', 'proxy:1'])
@@ -269,6 +298,65 @@ describe('Agent', () => {
     expect(t.fleet.calls.filter((c) => ['group', 'launch', 'view'].includes(c))).toEqual(['group', 'launch', 'view', 'launch'])
     t.stop('SIGTERM')
     await t.exit
+  })
+
+  it('does not roll when a parameter the manifest references is deleted: a replacement could not boot', async () => {
+    const t = setup({ manifest: MANIFEST.replace('app: { image: "app:${version}",', 'app: { image: "app:${version}", env: { TOKEN: { ssm: /deckhand/web-asg/token } },') })
+    t.ssm.put('/deckhand/web-asg/token', 't0ken')
+    await t.advance(1_000)
+    expect(t.fleet.calls).toContain('complete launch CONTINUE')
+    t.ssm.parameters.delete('/deckhand/web-asg/token')
+    await t.advance(60_000)
+    expect(t.fleet.calls).not.toContain('view')
+    expect(t.fleet.calls).not.toContain('terminate')
+    expect(t.logger.messages('error')).toContain('SSM parameters the manifest references no longer exist (/deckhand/web-asg/token); not rolling until they do')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('writes its ready tags again when the view has lost them, and then goes in its turn', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    const revision = t.fleet.tags.get('i-0123')?.['deckhand:revision'] ?? ''
+    // CreateTags gave up under throttling, say: the view no longer shows this instance ready.
+    t.fleet.tags.set('i-0123', { 'deckhand:revision': revision })
+    t.ssm.put('/deckhand/web-asg/version', '2')
+    await t.advance(60_000)
+    expect(t.logger.lines.find((l) => l.message === 'rollout gate: wait')?.fields).toMatchObject({ code: 'stale-view' })
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('ready')
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:ready-at']).toMatch(/^2026-11-23T12:00:0\dZ$/)
+    await t.advance(60_000)
+    expect(t.fleet.calls).toContain('terminate')
+    expect(await t.exit).toBe(0)
+  })
+
+  it('leaves the instance to a drain that began while its drift check read the view: no terminate, no ready tag over draining', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    const view = t.fleet.view.bind(t.fleet)
+    t.fleet.view = async () => {
+      t.stop('SIGTERM')
+      await new Promise((resolve) => setImmediate(resolve))
+      return view()
+    }
+    t.ssm.put('/deckhand/web-asg/version', '2')
+    await t.advance(60_000)
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls).not.toContain('terminate')
+    expect(t.fleet.calls.filter((c) => c.startsWith('tag deckhand:state'))).toEqual(['tag deckhand:state=booting,deckhand:revision=' + (t.fleet.tags.get('i-0123')?.['deckhand:revision'] ?? ''), 'tag deckhand:state=ready,deckhand:ready-at=<time>', 'tag deckhand:state=draining'])
+    expect(t.fleet.calls).toContain('complete terminate CONTINUE')
+  })
+
+  it('completes the terminate hook of a termination that comes while the boot still waits for the group', async () => {
+    const t = setup()
+    t.fleet.groupFailures = 1_000
+    await t.advance(2_000)
+    expect(t.fleet.calls).toContain('group')
+    t.fleet.groupFailures = 0
+    t.metadata.target = 'Terminated'
+    await t.advance(10_000)
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
   })
 
   it('spaces its drift checks by the group size it last read, not the one at boot', async () => {
