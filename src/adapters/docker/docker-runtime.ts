@@ -166,10 +166,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      // v removes the container's anonymous volumes (an image's VOLUME), which a new container
-      // would not reuse anyway; Docker never removes named volumes or bind mounts this way.
+      // Without `v`: the container's anonymous volumes (an image's VOLUME, a database's data
+      // when nobody gave it a named volume) outlive it. Nothing of a user's is deleted; they are
+      // left for `docker volume prune`, which the README says.
       await this.#call(`remove container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
-        this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+        this.#docker.getContainer(id).remove({ force: true, v: false, abortSignal }),
       )
     } catch (error) {
       // 404: gone already. 409: a removal is already under way.

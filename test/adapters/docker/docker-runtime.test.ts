@@ -73,6 +73,17 @@ describe('DockerRuntime on the local engine', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it("removes a container and keeps its anonymous volume (an image's VOLUME): nothing of a user's is deleted", async () => {
+    const created = await docker.createContainer({ Image: IMAGES.sleeper, Labels: { ...RUN_LABELS }, Volumes: { '/var/lib/data': {} } })
+    const mount = (await created.inspect()).Mounts.find((m) => m.Destination === '/var/lib/data')
+    expect(mount?.Name).toMatch(/^[0-9a-f]{64}$/)
+    await runtime.remove(created.id)
+    expect(await runtime.inspect(created.id)).toBeUndefined()
+    const volume = await docker.getVolume(mount?.Name ?? '').inspect()
+    expect(volume.Name).toBe(mount?.Name)
+    await docker.getVolume(volume.Name).remove()
+  })
+
   it('creates what it was asked for: labels, env, binds, tmpfs, limits, logging, no restart policy', async () => {
     const id = await runtime.create(
       config('shaped', IMAGES.sleeper, {
