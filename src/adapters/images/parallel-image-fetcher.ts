@@ -10,7 +10,7 @@ export interface ParallelImageFetcherOptions {
   readonly logger: Logger
   /** Pulls at once. Default 4: enough to fill a link, few enough not to trip registry limits. */
   readonly concurrency?: number
-  /** Attempts per image. Default 5, from 1 s doubling with jitter. */
+  /** Attempts per image. Default 8, from 1 s doubling with jitter up to 30 s: about a minute and a half of outage. */
   readonly attempts?: number
   readonly minDelayMs?: number
 }
@@ -30,11 +30,13 @@ export class ParallelImageFetcher implements ImageFetcher {
     await Promise.all(
       [...new Set(images)].map((image) =>
         limit(async () => {
-          if (await runtime.hasImage(image, signal)) return
-          const started = Date.now()
+          let started: number | undefined
           await pRetry(
             async () => {
               try {
+                // The check is inside the retry too: a daemon restarting under the boot is waited for.
+                if (await runtime.hasImage(image, signal)) return
+                started ??= Date.now()
                 await runtime.pull(image, signal)
               } catch (error) {
                 if (isDeckhandError(error) && !error.retryable) throw new AbortError(error)
@@ -42,16 +44,18 @@ export class ParallelImageFetcher implements ImageFetcher {
               }
             },
             {
-              retries: (this.options.attempts ?? 5) - 1,
+              retries: (this.options.attempts ?? 8) - 1,
               minTimeout: this.options.minDelayMs ?? 1_000,
+              maxTimeout: 30_000,
               factor: 2,
               randomize: true,
               ...(signal ? { signal } : {}),
               onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-                if (retriesLeft > 0) logger.warn({ image, attempt: attemptNumber, reason: error.message }, 'pull failed; retrying')
+                if (retriesLeft > 0) logger.warn({ image, attempt: attemptNumber, reason: error.message }, started === undefined ? 'image check failed; retrying' : 'pull failed; retrying')
               },
             },
           )
+          if (started === undefined) return
           logger.info({ image, ms: Date.now() - started }, 'image pulled')
         }),
       ),

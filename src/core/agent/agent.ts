@@ -187,6 +187,9 @@ export class Agent {
       await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
     }
 
+    // An engine that is not up yet (the agent started first, or dockerd is restarting) is waited
+    // for, like any other dependency: it is not a reason to fail the instance.
+    await persist('the Docker engine', () => connected.runtime.ping(signal), this.persistOptions())
     try {
       const booting = boot({
         identity: { instanceId: identity.instanceId, service },

@@ -37,32 +37,32 @@ export interface BootDependencies {
  * healthy in time ends in the supervisor's `failed` state instead, naming what is unhealthy.
  */
 export async function boot(deps: BootDependencies): Promise<Supervisor> {
-  const { desired, logger, signal } = deps
+  const { desired, logger } = deps
   const log = logger.child({ revision: desired.revision })
   const bootStarted = deps.clock.now()
-  await deps.runtime.ping(signal)
-
-  const volumes = new Map<string, PreparedVolume>()
-  for (const [name, spec] of usedVolumes(desired)) volumes.set(name, await deps.volumes.prepare(name, spec, signal))
-
-  const values = deps.parameterValues ?? (await deps.parameters.read(desired.parameters, signal))
-  const configs = new Map<string, ContainerConfig>()
-  for (const spec of desired.containers) {
-    const env: Record<string, string> = {}
-    for (const [key, value] of Object.entries(spec.env)) {
-      if (typeof value === 'string') {
-        env[key] = value
-        continue
-      }
-      const found = values.get(value.ssm)
-      if (!found) throw new DeckhandError('PARAMETER_UNAVAILABLE', `SSM parameter ${value.ssm} (containers.${spec.name}.env.${key}) does not exist; create it or fix the name.`)
-      env[key] = found.value
-    }
-    configs.set(spec.name, containerConfig(spec, { identity: deps.identity, revision: desired.revision, host: deps.host, volumes, env }))
+  // The deadline covers the volumes and the pulls too: a registry that hangs fails the boot in
+  // time instead of leaving the instance booting for as long as the pulls keep retrying.
+  const early = new AbortController()
+  const onAbort = (): void => early.abort(deps.signal?.reason)
+  deps.signal?.addEventListener('abort', onAbort, { once: true })
+  if (deps.signal?.aborted === true) onAbort()
+  const earlyDeadline = deps.scheduler.after(desired.rollout.bootDeadlineMs, () =>
+    early.abort(
+      new DeckhandError(
+        'BOOT_DEADLINE',
+        `The images and volumes were not ready within the boot deadline of ${formatDuration(desired.rollout.bootDeadlineMs)}; check the registry and the instance's network, or raise rollout.bootDeadline.`,
+      ),
+    ),
+  )
+  let configs: Map<string, ContainerConfig>
+  try {
+    configs = await prepare(deps, early.signal, log)
+  } catch (error) {
+    throw early.signal.aborted && deps.signal?.aborted !== true ? early.signal.reason : error
+  } finally {
+    earlyDeadline.cancel()
+    deps.signal?.removeEventListener('abort', onAbort)
   }
-
-  log.info({ images: desired.containers.map((c) => c.image) }, 'pulling images')
-  await deps.images.ensure(desired.containers.map((c) => c.image), signal)
 
   const supervisor = new Supervisor({
     identity: deps.identity,
@@ -86,6 +86,35 @@ export async function boot(deps: BootDependencies): Promise<Supervisor> {
   })
   await supervisor.start()
   return supervisor
+}
+
+/** Everything before the first container: the engine, volumes, secrets, images. */
+async function prepare(deps: BootDependencies, signal: AbortSignal, log: Logger): Promise<Map<string, ContainerConfig>> {
+  const { desired } = deps
+  await deps.runtime.ping(signal)
+
+  const volumes = new Map<string, PreparedVolume>()
+  for (const [name, spec] of usedVolumes(desired)) volumes.set(name, await deps.volumes.prepare(name, spec, signal))
+
+  const values = deps.parameterValues ?? (await deps.parameters.read(desired.parameters, signal))
+  const configs = new Map<string, ContainerConfig>()
+  for (const spec of desired.containers) {
+    const env: Record<string, string> = {}
+    for (const [key, value] of Object.entries(spec.env)) {
+      if (typeof value === 'string') {
+        env[key] = value
+        continue
+      }
+      const found = values.get(value.ssm)
+      if (!found) throw new DeckhandError('PARAMETER_UNAVAILABLE', `SSM parameter ${value.ssm} (containers.${spec.name}.env.${key}) does not exist; create it or fix the name.`)
+      env[key] = found.value
+    }
+    configs.set(spec.name, containerConfig(spec, { identity: deps.identity, revision: desired.revision, host: deps.host, volumes, env }))
+  }
+
+  log.info({ images: desired.containers.map((c) => c.image) }, 'pulling images')
+  await deps.images.ensure(desired.containers.map((c) => c.image), signal)
+  return configs
 }
 
 function usedVolumes(desired: DesiredState): Map<string, VolumeSpec> {

@@ -300,6 +300,19 @@ describe('Agent', () => {
     await t.exit
   })
 
+  it('waits for a Docker engine that is not up yet instead of failing the instance', async () => {
+    const t = setup()
+    t.runtime.setDown(true)
+    await t.advance(30_000)
+    expect(t.logger.messages('warn')).toContain('waiting for the Docker engine')
+    expect(t.fleet.calls.filter((c) => c.includes('failed') || c.includes('ABANDON') || c === 'unhealthy')).toEqual([])
+    t.runtime.setDown(false)
+    await t.advance(30_000)
+    expect(t.fleet.calls).toContain('complete launch CONTINUE')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
   it('does not roll when a parameter the manifest references is deleted: a replacement could not boot', async () => {
     const t = setup({ manifest: MANIFEST.replace('app: { image: "app:${version}",', 'app: { image: "app:${version}", env: { TOKEN: { ssm: /deckhand/web-asg/token } },') })
     t.ssm.put('/deckhand/web-asg/token', 't0ken')

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { boot } from '../../../src/core/boot/boot.js'
+import { isDeckhandError } from '../../../src/core/errors.js'
+import { parseManifest, withRevision } from '../../../src/core/manifest/index.js'
+import type { ImageFetcher } from '../../../src/ports/image-fetcher.js'
+import { FakeProbe } from '../../support/fake-probe.js'
+import { FakeRuntime } from '../../support/fake-runtime.js'
+import { ManualClock } from '../../support/manual-clock.js'
+import { MemoryLogger } from '../../support/memory-logger.js'
+
+function desired(text: string) {
+  const parsed = parseManifest(text, { version: '1' })
+  if (!parsed.ok) throw new Error('bad test manifest')
+  return withRevision(parsed.manifest, {})
+}
+
+/** A registry that never answers: the pull runs until its signal aborts. */
+const hangingRegistry: ImageFetcher = {
+  ensure: (_images, signal) =>
+    new Promise((_, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+    }),
+}
+
+describe('boot', () => {
+  it('fails at the boot deadline when the images never arrive, naming what to check', async () => {
+    const clock = new ManualClock()
+    const runtime = new FakeRuntime(clock)
+    const started = boot({
+      identity: { instanceId: 'i-1', service: 'web' },
+      desired: desired('containers:\n  app: { image: "app:1" }\nrollout: { bootDeadline: 2m }\n'),
+      host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
+      runtime,
+      images: hangingRegistry,
+      volumes: { prepare: async () => ({ kind: 'tmpfs' }), release: async () => {} },
+      parameters: { read: async () => new Map() },
+      probe: new FakeProbe(),
+      clock,
+      scheduler: clock,
+      logger: new MemoryLogger(),
+    })
+    let outcome: unknown
+    void started.then(
+      () => (outcome = 'booted'),
+      (error: unknown) => (outcome = error),
+    )
+    await clock.advance(119_000)
+    expect(outcome).toBeUndefined()
+    await clock.advance(1_000)
+    expect(isDeckhandError(outcome, 'BOOT_DEADLINE')).toBe(true)
+    expect((outcome as Error).message).toBe(
+      "The images and volumes were not ready within the boot deadline of 2m; check the registry and the instance's network, or raise rollout.bootDeadline.",
+    )
+    expect(runtime.all()).toEqual([])
+  })
+})
