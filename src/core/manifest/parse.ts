@@ -36,7 +36,7 @@ export function parseManifest(text: string, options: { version?: string | undefi
   }
   const { value: rendered, issues: renderIssues } = render(raw, options.version)
   const parsed = manifestSchema.safeParse(rendered)
-  if (!parsed.success) return { ok: false, issues: [...renderIssues, ...schemaIssues(parsed.error)] }
+  if (!parsed.success) return { ok: false, issues: [...renderIssues, ...schemaIssues(parsed.error.issues)] }
   const issues = [...renderIssues]
   const manifest = build(parsed.data, rendered, options.version, issues)
   return issues.length > 0 || !manifest ? { ok: false, issues } : { ok: true, manifest }
@@ -47,10 +47,18 @@ export function withRevision(manifest: Manifest, parameterVersions: Readonly<Rec
   return Object.freeze({ ...rest, revision: computeRevision(rendered, parameterVersions) })
 }
 
-function schemaIssues(error: z.ZodError): ManifestIssue[] {
-  return error.issues.flatMap((issue) => {
+function schemaIssues(issues: readonly z.core.$ZodIssue[]): ManifestIssue[] {
+  return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'is not a known key; check its spelling against the manifest reference' }))
+    }
+    if (issue.code === 'invalid_union') {
+      // One alternative that has this value's shape (no unknown or missing key at its top) is the
+      // one the author meant: its own errors say more than "one of ..." does.
+      const meant = issue.errors.filter((option) => option.every((inner) => inner.code !== 'unrecognized_keys' && !(inner.code === 'invalid_type' && inner.path.length <= 1)))
+      if (meant.length === 1 && meant[0] !== undefined && meant[0].length > 0) {
+        return schemaIssues(meant[0].map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })))
+      }
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
       return [{ path: formatPath(issue.path), message: 'has the wrong type; check the manifest reference' }]
@@ -168,7 +176,7 @@ function volumeSpec(v: ParsedManifest['volumes'][string]): VolumeSpec {
   }
   if ('tmpfs' in v) {
     const size = v.tmpfs.size
-    return size && size.kind === 'absolute' ? { kind: 'tmpfs', sizeBytes: size.value } : { kind: 'tmpfs' }
+    return size === undefined ? { kind: 'tmpfs' } : { kind: 'tmpfs', sizeBytes: size }
   }
   return { kind: 'instance' }
 }

@@ -29,6 +29,16 @@ const memory = z.union([z.string(), z.number()]).transform((input, ctx) => {
   return quantity
 })
 
+/** A size in bytes, for what Docker takes only as bytes (a tmpfs): no percent. */
+const bytes = z.union([z.string(), z.number()]).transform((input, ctx) => {
+  const quantity = parseMemory(input)
+  if (quantity?.kind !== 'absolute') {
+    ctx.addIssue({ code: 'custom', message: `"${input}" is not a size; write it like 64Mi or 1Gi (a tmpfs size takes no percent)` })
+    return z.NEVER
+  }
+  return quantity.value
+})
+
 const cpu = z.union([z.string(), z.number()]).transform((input, ctx) => {
   const quantity = parseCpu(input)
   if (!quantity) {
@@ -105,7 +115,7 @@ export const volumeSchema = z.union([
     }),
   }),
   z.strictObject({ instance: z.strictObject({}).describe('a directory on the instance, lost with it') }),
-  z.strictObject({ tmpfs: z.strictObject({ size: memory.optional().describe('limit, e.g. 64Mi') }).describe('memory-backed') }),
+  z.strictObject({ tmpfs: z.strictObject({ size: bytes.optional().describe('limit, e.g. 64Mi (no percent)') }).describe('memory-backed') }),
 ], { error: 'a volume is one of { ebs: {...} }, { instance: {} } or { tmpfs: {...} }' })
 
 export const rolloutSchema = z.strictObject({

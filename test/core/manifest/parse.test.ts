@@ -111,6 +111,17 @@ containers:
     )
   })
 
+  it('takes a tmpfs size in bytes and refuses a percent, which Docker would not honour', () => {
+    expect(issues(`
+containers:
+  app: { image: a:1, volumes: ["scratch:/scratch"] }
+volumes:
+  scratch: { tmpfs: { size: 10% } }
+`)).toEqual(['volumes.scratch.tmpfs.size: "10%" is not a size; write it like 64Mi or 1Gi (a tmpfs size takes no percent)'])
+    const parsed = parseManifest('containers:\n  app: { image: a:1, volumes: ["scratch:/scratch"] }\nvolumes:\n  scratch: { tmpfs: { size: 64Mi } }\n')
+    expect(parsed.ok && parsed.manifest.volumes['scratch']).toEqual({ kind: 'tmpfs', sizeBytes: 64 * 1024 * 1024 })
+  })
+
   it('rejects cross-field mistakes with their paths', () => {
     const found = issues(`
 containers:
