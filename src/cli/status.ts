@@ -4,7 +4,12 @@ import { DeckhandError } from '../core/errors.js'
 /** `deckhand status [--json]`: what the running agent last wrote, checked against its pid. */
 export async function status(store: StatusStore & { path: string }, options: { json?: boolean }, out: (line: string) => void, now = Date.now()): Promise<number> {
   const report = await store.read()
-  if (!report) throw new DeckhandError('NOT_RUNNING', `No deckhand agent has run here (no ${store.path}); start one with deckhand up -f FILE, or set DECKHAND_STATE_DIR to the agent's state directory.`)
+  if (!report) {
+    throw new DeckhandError(
+      'NOT_RUNNING',
+      `No deckhand agent has written its status here yet (no ${store.path}); an agent still booting writes it when its containers start, otherwise start one (deckhand up -f FILE, or systemctl start deckhand) or set DECKHAND_STATE_DIR to the agent's state directory.`,
+    )
+  }
   const alive = isAlive(report.pid)
   if (options.json) {
     out(JSON.stringify({ ...report, running: alive }, null, 2))

@@ -25,7 +25,11 @@ export class FileStatusStore implements StatusStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw new DeckhandError('STATE_DIR', `Cannot read ${this.path} (${(error as Error).message}); check DECKHAND_STATE_DIR and its permissions.`)
     }
-    return JSON.parse(text) as StatusReport
+    try {
+      return JSON.parse(text) as StatusReport
+    } catch (error) {
+      throw new DeckhandError('STATE_DIR', `${this.path} is not the JSON deckhand writes (${(error as Error).message}); the agent replaces it at its next change of state, or restart the agent.`)
+    }
   }
 }
 
