@@ -180,7 +180,9 @@ export class ImdsMetadata implements InstanceMetadata {
     signal?.throwIfAborted()
     try {
       // MetadataService takes no signal: an aborted caller stops waiting, the request runs out its timeout.
-      const body = await withSignal(this.#service.request(path.slice(1), { method, headers }), signal)
+      // It also builds a keep-alive agent per request and never closes it: without `close`, every
+      // request would leave a socket open for as long as IMDS keeps an idle connection.
+      const body = await withSignal(this.#service.request(path.slice(1), { method, headers: { ...headers, connection: 'close' } }), signal)
       return { status: 200, body }
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason

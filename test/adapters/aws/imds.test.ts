@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ImdsMetadata, imdsEndpoint } from '../../../src/adapters/aws/imds.js'
 import { DeckhandError } from '../../../src/core/errors.js'
+import { waitFor } from '../../support/wait.js'
 
 const DOCUMENT = {
   accountId: '111122223333',
@@ -31,8 +32,15 @@ class FakeImds {
   silent = false
   #server: Server | undefined
 
+  /** Connections open now: the agent polls IMDS for weeks, so none may be left behind. */
+  async openConnections(): Promise<number> {
+    return new Promise((resolve, reject) => this.#server?.getConnections((error, count) => (error ? reject(error) : resolve(count))))
+  }
+
   async start(): Promise<string> {
     this.#server = createServer((request, response) => this.#handle(request, response))
+    // Like a server that never closes an idle connection: any socket the client keeps stays open.
+    this.#server.keepAliveTimeout = 0
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve))
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
   }
@@ -104,6 +112,13 @@ describe('ImdsMetadata', () => {
     await Promise.all([client.instanceTag('a'), client.instanceTag('b'), client.targetLifecycleState()])
     expect(server.tokenPuts).toBe(1)
     expect(server.gets).toHaveLength(7)
+  })
+
+  it('leaves no connection open behind its requests', async () => {
+    const { server, client } = await started()
+    for (let i = 0; i < 10; i++) await client.targetLifecycleState()
+    await waitFor('every connection closed', async () => (await server.openConnections()) === 0, { timeoutMs: 5_000 })
+    expect(server.gets).toHaveLength(10)
   })
 
   it('concurrent first calls share one token request', async () => {
