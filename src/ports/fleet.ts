@@ -16,6 +16,8 @@ export interface GroupInfo extends GroupLaunch {
   readonly tags: Readonly<Record<string, string>>
   /** Lifecycle hook names by transition. */
   readonly hooks: Readonly<Record<LifecycleTransition, readonly string[]>>
+  /** Each hook's heartbeat timeout in seconds, by name, where the group says it. */
+  readonly heartbeatTimeouts?: Readonly<Record<string, number>>
 }
 
 export interface Fleet {

@@ -71,12 +71,13 @@ export class AwsFleet implements Fleet {
 
   async group(name: string, signal?: AbortSignal): Promise<GroupInfo> {
     const group = await this.#describeGroup(name, signal)
-    const [launch, hooks] = await Promise.all([this.#launch(group, signal), this.#hooks(name, signal)])
+    const [launch, { hooks, heartbeatTimeouts }] = await Promise.all([this.#launch(group, signal), this.#hooks(name, signal)])
     return {
       name,
       tags: Object.fromEntries((group.Tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']]))),
       ...launch,
       hooks,
+      heartbeatTimeouts,
     }
   }
 
@@ -165,16 +166,19 @@ export class AwsFleet implements Fleet {
     return group
   }
 
-  async #hooks(name: string, signal: AbortSignal | undefined): Promise<Record<LifecycleTransition, string[]>> {
+  async #hooks(name: string, signal: AbortSignal | undefined): Promise<{ hooks: GroupInfo['hooks']; heartbeatTimeouts: Record<string, number> }> {
     const answer = await callAws('autoscaling:DescribeLifecycleHooks', signal, (options) =>
       this.#autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }), options),
     )
     const hooks: Record<LifecycleTransition, string[]> = { launching: [], terminating: [] }
+    const heartbeatTimeouts: Record<string, number> = {}
     for (const hook of answer.LifecycleHooks ?? []) {
       const transition = hook.LifecycleTransition === undefined ? undefined : HOOK_TRANSITIONS[hook.LifecycleTransition]
-      if (transition !== undefined && hook.LifecycleHookName !== undefined) hooks[transition].push(hook.LifecycleHookName)
+      if (transition === undefined || hook.LifecycleHookName === undefined) continue
+      hooks[transition].push(hook.LifecycleHookName)
+      if (hook.HeartbeatTimeout !== undefined) heartbeatTimeouts[hook.LifecycleHookName] = hook.HeartbeatTimeout
     }
-    return hooks
+    return { hooks, heartbeatTimeouts }
   }
 
   /**

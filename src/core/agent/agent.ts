@@ -473,7 +473,7 @@ export class Agent {
       this.driftTimer?.cancel()
       this.bootAbort.abort(new DeckhandError('INTERNAL', `draining: ${reason}`))
       this.log.info({ state: 'draining', reason }, 'draining')
-      const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? 10_000, () => void this.heartbeat())
+      const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? heartbeatEveryMs(this.info), () => void this.heartbeat())
       // The hooks as they are now: one added since the boot (the Terraform module applied to a
       // running group) must be completed and heartbeated too, or the group waits out its timeout.
       const hooksRead = this.refreshHooks()
@@ -525,4 +525,18 @@ export class Agent {
       await this.connected.fleet.recordHeartbeat(this.group, hook, this.identity.instanceId).catch(() => undefined)
     }
   }
+}
+
+/**
+ * How often a drain heartbeats its terminate hooks: a third of the shortest heartbeat timeout, so
+ * two may be lost, and never more often than every 10 s. A fleet scaling in by hundreds shares
+ * one Auto Scaling bucket; a hook that gives an hour does not need a call every 10 s.
+ */
+export function heartbeatEveryMs(info: Pick<GroupInfo, 'hooks' | 'heartbeatTimeouts'> | undefined): number {
+  const timeouts = (info?.hooks.terminating ?? []).flatMap((hook) => {
+    const seconds = info?.heartbeatTimeouts?.[hook]
+    return seconds === undefined ? [] : [seconds]
+  })
+  if (timeouts.length === 0) return 10_000
+  return Math.max(10_000, (Math.min(...timeouts) * 1000) / 3)
 }

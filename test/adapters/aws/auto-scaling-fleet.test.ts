@@ -263,6 +263,7 @@ describe('group', () => {
       launchTemplate: { id: TEMPLATE, version: '7' },
       imageId: 'ami-0new',
       hooks: { launching: ['launch'], terminating: ['drain'] },
+      heartbeatTimeouts: { launch: 600, drain: 900 },
     })
     expect(asMock.commandCalls(DescribeLifecycleHooksCommand)[0]?.args[0].input).toEqual({ AutoScalingGroupName: 'web' })
     expect(ec2Mock.commandCalls(DescribeLaunchTemplateVersionsCommand)[0]?.args[0].input).toEqual({ LaunchTemplateId: TEMPLATE, Versions: ['$Latest'], ResolveAlias: true })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Agent } from '../../../src/core/agent/agent.js'
+import { Agent, heartbeatEveryMs } from '../../../src/core/agent/agent.js'
 import { ParallelImageFetcher } from '../../../src/adapters/images/parallel-image-fetcher.js'
 import { FakeFleet, FakeMetadata, FakeSsm } from '../../support/fake-aws.js'
 import { FakeProbe } from '../../support/fake-probe.js'
@@ -394,5 +394,15 @@ describe('Agent', () => {
     t.stop('SIGTERM')
     expect(await t.exit).toBe(0)
     expect(t.fleet.calls.at(-1)).toBe('complete added-later CONTINUE')
+  })
+})
+
+describe('heartbeatEveryMs', () => {
+  it('heartbeats at a third of the shortest terminate hook timeout, never more often than every 10 s', () => {
+    const hooks = { launching: ['launch'], terminating: ['drain', 'backup'] }
+    expect(heartbeatEveryMs({ hooks, heartbeatTimeouts: { launch: 30, drain: 3600, backup: 900 } })).toBe(300_000)
+    expect(heartbeatEveryMs({ hooks, heartbeatTimeouts: { drain: 30 } })).toBe(10_000)
+    expect(heartbeatEveryMs({ hooks })).toBe(10_000)
+    expect(heartbeatEveryMs(undefined)).toBe(10_000)
   })
 })
