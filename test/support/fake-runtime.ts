@@ -20,6 +20,8 @@ export interface ImageBehaviour {
   readonly exitOnStart?: number
   /** Has its own HEALTHCHECK; starts as `starting`. */
   readonly healthcheck?: boolean
+  /** Every start fails with this engine message and the container stays `created` (a port in use, a bad bind). */
+  readonly failOnStart?: string
 }
 
 /**
@@ -31,10 +33,14 @@ export interface ImageBehaviour {
 export class FakeRuntime implements ContainerRuntime {
   readonly images = new Map<string, ImageBehaviour>()
   readonly calls: string[] = []
+  /** Every stop call that found its container, with the grace period it was given. */
+  readonly stops: { readonly name: string; readonly timeoutMs: number }[] = []
   private readonly containers = new Map<string, FakeContainer>()
   private readonly subscribers = new Set<{ labels: Readonly<Record<string, string>>; push: (e: RuntimeEvent | undefined) => void }>()
   private nextId = 1
   private unreachable = false
+  /** While set, stops wait here (a graceful shutdown under way) until releaseStops. */
+  private heldStops: ((fail: boolean) => void)[] | undefined
   private readonly clock: Clock
 
   constructor(clock: Clock = { now: () => Date.now() }) {
@@ -85,7 +91,9 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.mustFind(id)
     this.calls.push(`start ${c.config.name}`)
     if (c.status === 'running') return
+    if (c.status === 'dead') throw new DeckhandError('CONTAINER_CREATE_FAILED', `Container ${id} failed to start: container is marked for removal and cannot be started.`, { retryable: true })
     const behaviour = this.images.get(c.config.image) ?? {}
+    if (behaviour.failOnStart !== undefined) throw new DeckhandError('CONTAINER_CREATE_FAILED', `Container ${id} failed to start: ${behaviour.failOnStart}.`, { retryable: true })
     c.status = 'running'
     c.startedAt = this.clock.now()
     c.finishedAt = undefined
@@ -95,16 +103,22 @@ export class FakeRuntime implements ContainerRuntime {
     if (behaviour.exitOnStart !== undefined) this.exit(c, behaviour.exitOnStart)
   }
 
-  async stop(id: string): Promise<void> {
+  async stop(id: string, timeoutMs: number): Promise<void> {
     this.check()
     const c = this.find(id)
     if (!c) return
     this.calls.push(`stop ${c.config.name}`)
-    if (c.status === 'running') {
-      this.emit(id, 'kill')
-      this.exit(c, 0)
-      this.emit(id, 'stop')
+    this.stops.push({ name: c.config.name, timeoutMs })
+    if (c.status !== 'running') return
+    // Docker sends SIGTERM and says `kill` at once; the container exits when its process does.
+    this.emit(id, 'kill')
+    const held = this.heldStops
+    if (held !== undefined) {
+      const fail = await new Promise<boolean>((resolve) => held.push(resolve))
+      if (fail) throw new DeckhandError('INTERNAL', `Docker could not stop container ${id}: the engine timed out.`, { retryable: true })
     }
+    if (c.status === 'running') this.exit(c, 0)
+    this.emit(id, 'stop')
   }
 
   async remove(id: string): Promise<void> {
@@ -130,9 +144,12 @@ export class FakeRuntime implements ContainerRuntime {
     this.subscribers.add(subscriber)
     signal.addEventListener('abort', () => subscriber.push(undefined), { once: true })
     const subscribers = this.subscribers
+    const check = () => this.check()
     return {
       async *[Symbol.asyncIterator]() {
         try {
+          // Like Docker's, the stream opens on the first step, and an engine that is away refuses it.
+          check()
           for (;;) {
             while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve))
             const next = queue.shift()
@@ -178,6 +195,35 @@ export class FakeRuntime implements ContainerRuntime {
       for (const c of this.containers.values()) if (c.status === 'running') c.status = 'exited'
       for (const s of this.subscribers) s.push(undefined)
     }
+  }
+
+  /** From now on stops hang after their `kill` event, the container still running its graceful shutdown, until releaseStops. */
+  holdStops(): void {
+    this.heldStops ??= []
+  }
+
+  /** Ends every held stop (the container exits, or with `fail` the call fails and it runs on) and stops holding. */
+  releaseStops(options: { fail?: boolean } = {}): void {
+    const held = this.heldStops ?? []
+    this.heldStops = undefined
+    for (const resolve of held) resolve(options.fail ?? false)
+  }
+
+  /** Docker gave up on it (a failed removal, a storage driver error): `dead`, and it can never start again. */
+  markDead(name: string): void {
+    const c = this.mustFind(name)
+    const wasRunning = c.status === 'running'
+    c.status = 'dead'
+    if (wasRunning) {
+      c.exitCode = 137
+      c.finishedAt = this.clock.now()
+      this.emit(c.id, 'die')
+    }
+  }
+
+  /** The event streams open now. */
+  openStreams(): number {
+    return this.subscribers.size
   }
 
   /** Adds a container nobody in deckhand created. */

@@ -11,6 +11,8 @@ export type Decision =
   | { readonly kind: 'wait-backoff'; readonly until: number }
   | { readonly kind: 'create' }
   | { readonly kind: 'start'; readonly id: string }
+  /** Docker refuses to start a `dead` container: remove it, then create and start a new one. */
+  | { readonly kind: 'recreate'; readonly id: string }
   | { readonly kind: 'restart-unhealthy'; readonly id: string }
 
 export interface DecisionInput {
@@ -31,7 +33,8 @@ export function decide(input: DecisionInput): Decision {
   if (observed?.status === 'removing') return { kind: 'none' }
   if (input.notBefore !== undefined && input.now < input.notBefore) return { kind: 'wait-backoff', until: input.notBefore }
   if (input.unhealthyDependencies.length > 0) return { kind: 'wait-dependencies', on: input.unhealthyDependencies }
-  return observed ? { kind: 'start', id: observed.id } : { kind: 'create' }
+  if (!observed) return { kind: 'create' }
+  return observed.status === 'dead' ? { kind: 'recreate', id: observed.id } : { kind: 'start', id: observed.id }
 }
 
 /** Paused and restarting containers are left alone: someone is working on them on purpose. */

@@ -12,8 +12,9 @@
  * because a container whose dependencies are not healthy gets no start decision.
  *
  * Restarts follow Docker's own backoff (restart-policy.ts) and are counted for crash-loop
- * detection. A container that is running but unhealthy is restarted too, which Docker never
- * does. An agent that restarts adopts what it finds: containers of its revision that run are
+ * detection, and so are creates and starts that fail: to the loop they are runs that ended at
+ * once. A container that is running but unhealthy is restarted too, which Docker never does;
+ * while its graceful stop runs, it is left alone. An agent that restarts adopts what it finds: containers of its revision that run are
  * kept (their health is probed again, nothing healthy is touched); its own containers of another
  * revision are stopped and removed. Containers without this instance's label are never touched.
  */
@@ -69,6 +70,8 @@ interface Tracked {
   ipAddress?: string | undefined
   health: ContainerHealth
   probeFailures: number
+  /** A probe answered healthy in this run: Docker ends the start period at the first success. */
+  healthyInRun: boolean
   lastCountedFailureAt?: number | undefined
   probeTimer?: Cancellable | undefined
   started: boolean
@@ -83,6 +86,9 @@ interface Tracked {
 }
 
 const PROBED = new Set(['http', 'tcp'])
+
+/** First pause before the event stream is reopened; it doubles while the engine stays away. */
+const EVENTS_RETRY_MS = 500
 
 export class Supervisor {
   private readonly options: SupervisorOptions
@@ -100,6 +106,8 @@ export class Supervisor {
   private since: number
   private everReady = false
   private failedReason: string | undefined
+  /** The boot deadline passed before the set was ever ready: the boot failed, for good. */
+  private bootFailed = false
   private engineDown = false
   private lastStatus = ''
   private engineRetry: Cancellable | undefined
@@ -111,7 +119,7 @@ export class Supervisor {
     this.tracked = options.desired.containers.map((spec) => {
       const config = options.configs.get(spec.name)
       if (!config) throw new Error(`no container config for ${spec.name}`)
-      return { spec, config, phase: 'pending', run: 0, health: 'unknown', probeFailures: 0, started: false, restarts: 0, restartTimes: [] }
+      return { spec, config, phase: 'pending', run: 0, health: 'unknown', probeFailures: 0, healthyInRun: false, started: false, restarts: 0, restartTimes: [] }
     })
     this.byName = new Map(this.tracked.map((t) => [t.spec.name, t]))
   }
@@ -147,6 +155,7 @@ export class Supervisor {
   fail(reason: string): void {
     this.serial(async () => {
       this.failedReason = reason
+      if (!this.everReady) this.bootFailed = true
       this.updateState()
     })
   }
@@ -270,6 +279,9 @@ export class Supervisor {
   private observe(t: Tracked, observed: ContainerState | undefined, now: number): void {
     const running = observed !== undefined && isRunning(observed)
     if (running) {
+      // Its graceful stop is under way (Docker says `kill` at once, and the process may take
+      // stopTimeout to exit): not a new run, and not a reason to send another SIGTERM.
+      if (t.phase === 'stopping' && t.id === observed.id) return
       if (t.phase !== 'running' || t.id !== observed.id) {
         const adopted = t.phase === 'pending' && !t.started
         t.id = observed.id
@@ -278,6 +290,7 @@ export class Supervisor {
         t.runStartedAt = observed.startedAt ?? now
         t.run += 1
         t.probeFailures = 0
+        t.healthyInRun = false
         t.health = 'starting'
         if (adopted) this.log.info({ container: t.spec.name, id: observed.id }, 'adopted running container')
         this.scheduleProbe(t, 0)
@@ -291,7 +304,7 @@ export class Supervisor {
     }
     if (observed) t.id = observed.id
     if (t.phase === 'running' || t.phase === 'stopping') {
-      const runMs = t.runStartedAt === undefined ? undefined : now - t.runStartedAt
+      const runMs = runLength(t.runStartedAt, observed, now)
       const reason = t.phase === 'stopping' ? 'restarted because unhealthy' : !observed ? 'removed' : observed.oomKilled ? 'killed: out of memory' : `exited with code ${observed.exitCode ?? 'unknown'}`
       this.failed(t, reason, runMs, now)
     } else if (t.phase === 'pending' && observed && t.started === false && observed.finishedAt !== undefined) {
@@ -313,32 +326,29 @@ export class Supervisor {
   }
 
   private async carryOut(t: Tracked, decision: Decision, now: number): Promise<void> {
-    const { runtime } = this.options
+    switch (decision.kind) {
+      case 'none':
+      case 'wait-dependencies':
+      case 'wait-backoff':
+        return
+      case 'restart-unhealthy':
+        this.stopUnhealthy(t, decision.id)
+        return
+    }
+    // An attempt to (re)start. Every attempt after the first is a restart, counted whether it
+    // then succeeds or not: a create or start that keeps failing (a port in use, a bad bind)
+    // backs off and ends in a crash loop, like a container that keeps exiting.
+    if (t.started) {
+      t.restarts += 1
+      t.restartTimes = [...restartsWithin(t.restartTimes, now, t.spec.crashLoop.withinMs), now]
+    }
+    t.started = true
+    t.notBefore = undefined
     try {
-      switch (decision.kind) {
-        case 'none':
-        case 'wait-dependencies':
-        case 'wait-backoff':
-          return
-        case 'restart-unhealthy':
-          this.log.warn({ container: t.spec.name, reason: t.detail ?? 'unhealthy' }, 'restarting unhealthy container')
-          t.phase = 'stopping'
-          this.cancelTimers(t)
-          // Not awaited: a graceful stop may take stopTimeout, and the loop must not wait on it.
-          void runtime
-            .stop(decision.id, t.spec.stopTimeoutMs)
-            .catch((error: unknown) => this.log.warn({ container: t.spec.name, reason: message(error) }, 'could not stop unhealthy container'))
-            .finally(() => this.kick())
-          return
-        case 'create': {
-          const id = await this.create(t)
-          await this.startContainer(t, id, now)
-          return
-        }
-        case 'start':
-          await this.startContainer(t, decision.id, now)
-          return
-      }
+      // Docker never starts a dead container again; a new one can be.
+      if (decision.kind === 'recreate') await this.options.runtime.remove(decision.id)
+      const id = decision.kind === 'start' ? decision.id : await this.create(t)
+      await this.startContainer(t, id, now)
     } catch (error) {
       if (isDeckhandError(error, 'NAME_CLASH')) {
         t.blocked = error.message
@@ -349,13 +359,31 @@ export class Supervisor {
       }
       t.detail = message(error)
       this.log.error({ container: t.spec.name, image: t.spec.image, reason: t.detail }, 'container action failed; will retry')
-      if (decision.kind === 'create' && this.options.images) {
+      if (decision.kind !== 'start' && this.options.images) {
         // Not awaited: a pull can take minutes and the loop must not wait on it; the backoff
         // below gives it time, and the next attempt finds the image or pulls again.
         void this.options.images.ensure([t.spec.image]).catch((pull: unknown) => this.log.warn({ image: t.spec.image, reason: message(pull) }, 'could not pull the image again'))
       }
-      if (t.phase !== 'exited') this.failed(t, t.detail, undefined, this.options.clock.now())
+      this.failed(t, t.detail, undefined, this.options.clock.now())
     }
+  }
+
+  /** Not awaited: a graceful stop may take stopTimeout, and the loop must not wait on it. */
+  private stopUnhealthy(t: Tracked, id: string): void {
+    this.log.warn({ container: t.spec.name, reason: t.detail ?? 'unhealthy' }, 'restarting unhealthy container')
+    t.phase = 'stopping'
+    this.cancelTimers(t)
+    void this.options.runtime.stop(id, t.spec.stopTimeoutMs).then(
+      () => this.kick(),
+      (error: unknown) => {
+        this.log.warn({ container: t.spec.name, reason: message(error) }, 'could not stop unhealthy container; will try again')
+        // Still running and unhealthy: the next pass (the periodic one at the latest) stops it
+        // again. Not at once, so an engine that keeps refusing is not asked in a tight loop.
+        this.serial(async () => {
+          if (t.phase === 'stopping' && t.id === id) t.phase = 'running'
+        })
+      },
+    )
   }
 
   private async create(t: Tracked): Promise<string> {
@@ -379,17 +407,12 @@ export class Supervisor {
 
   private async startContainer(t: Tracked, id: string, now: number): Promise<void> {
     t.id = id
-    if (t.started) {
-      t.restarts += 1
-      t.restartTimes = [...restartsWithin(t.restartTimes, now, t.spec.crashLoop.withinMs), now]
-    }
-    t.started = true
-    t.notBefore = undefined
     await this.options.runtime.start(id)
     t.phase = 'running'
     t.runStartedAt = now
     t.run += 1
     t.probeFailures = 0
+    t.healthyInRun = false
     t.lastCountedFailureAt = undefined
     t.health = 'starting'
     t.detail = undefined
@@ -419,8 +442,10 @@ export class Supervisor {
       const started = t.runStartedAt ?? now
       if (result.healthy) {
         t.probeFailures = 0
+        t.healthyInRun = true
         if (t.health !== 'healthy') this.healthChanged(t, 'healthy', undefined)
-      } else if (now - started >= health.startPeriodMs && now - (t.lastCountedFailureAt ?? started) >= health.intervalMs) {
+      } else if ((t.healthyInRun || now - started >= health.startPeriodMs) && now - (t.lastCountedFailureAt ?? started) >= health.intervalMs) {
+        // The start period ends at the first healthy answer, as Docker's does.
         // Failures count at most once per interval, so fast probing before the first healthy
         // answer cannot make a slow starter unhealthy sooner than Docker would.
         t.probeFailures += 1
@@ -461,11 +486,22 @@ export class Supervisor {
     const { runtime } = this.options
     this.log.info({ id: state.id, name: state.name, revision: state.labels[LABELS.revision] }, 'removing own container of another revision')
     try {
-      if (isRunning(state)) await runtime.stop(state.id, 10_000)
+      if (isRunning(state)) await runtime.stop(state.id, this.staleStopTimeout(state))
       await runtime.remove(state.id)
     } catch (error) {
       this.log.warn({ id: state.id, reason: message(error) }, 'could not remove stale container; will retry')
     }
+  }
+
+  /**
+   * ContainerState carries no stop timeout, so a stale container gets the one this revision gives
+   * the container of the same name (its successor: usually the same program, needing the same
+   * grace), and one of a name this revision does not have gets Docker's default of 10 s.
+   */
+  private staleStopTimeout(state: ContainerState): number {
+    const name = state.labels[LABELS.container]
+    const successor = (name === undefined ? undefined : this.byName.get(name)) ?? this.tracked.find((t) => t.config.name === state.name)
+    return successor?.spec.stopTimeoutMs ?? 10_000
   }
 
   private updateState(): void {
@@ -474,7 +510,11 @@ export class Supervisor {
     const looping = this.tracked.filter((t) => isCrashLooping(t.restartTimes, now, t.spec.crashLoop))
     const allHealthy = this.tracked.every((t) => t.health === 'healthy')
     if (allHealthy) this.everReady = true
-    if (looping.length > 0) {
+    if (this.bootFailed) {
+      // Sticky (SPEC §1: a boot that misses its deadline fails). The agent has tagged the
+      // instance failed and abandoned its launch; a later healthy set must not make it ready.
+      this.setState('failed', this.failedReason)
+    } else if (looping.length > 0) {
       const names = looping.map((t) => `${t.spec.name} restarted ${restartsWithin(t.restartTimes, now, t.spec.crashLoop.withinMs).length} times within ${formatDuration(t.spec.crashLoop.withinMs)}`)
       this.setState('crash-loop', names.join('; '))
     } else if (this.failedReason !== undefined && (!this.everReady || this.tracked.some((t) => t.blocked !== undefined))) {
@@ -522,11 +562,22 @@ export class Supervisor {
   }
 
   private async watchEvents(): Promise<void> {
-    let delayMs = 500
+    const { runtime } = this.options
+    let delayMs = EVENTS_RETRY_MS
+    let reopening = false
     while (!this.closed) {
       try {
-        for await (const event of this.options.runtime.events(ownerLabels(this.options.identity), this.events.signal)) {
-          delayMs = 500
+        if (reopening) {
+          // The port says nothing when a stream opens (Docker's first step waits for an event),
+          // so an answered ping stands for it: the engine is back and the stream opens next.
+          // Start the delay afresh for the next outage, and reconcile now: containers that
+          // exited while the stream was closed sent no event anyone heard.
+          await runtime.ping(this.events.signal)
+          delayMs = EVENTS_RETRY_MS
+          this.kick()
+        }
+        for await (const event of runtime.events(ownerLabels(this.options.identity), this.events.signal)) {
+          delayMs = EVENTS_RETRY_MS
           this.log.debug({ id: event.containerId, action: event.action }, 'docker event')
           this.kick()
         }
@@ -537,6 +588,7 @@ export class Supervisor {
       if (this.closed) return
       // The stream closed: the daemon restarted or the connection broke. Reconcile now, and
       // reopen the stream after a pause that grows while the engine stays away.
+      reopening = true
       this.kick()
       await pause(this.options.scheduler, delayMs, this.events.signal).catch(() => undefined)
       delayMs = Math.min(delayMs * 2, 30_000)
@@ -558,6 +610,18 @@ export class Supervisor {
     t.probeTimer = undefined
     t.backoffTimer = undefined
   }
+}
+
+/**
+ * How long the run that just ended lasted. The engine's own start and finish times when it has
+ * them: the run ended when the container exited, not when a pass noticed (maybe seconds later,
+ * which would pass a crash loop off as a long run and reset its backoff).
+ */
+function runLength(runStartedAt: number | undefined, observed: ContainerState | undefined, now: number): number | undefined {
+  const finishedAt = observed?.finishedAt
+  const startedAt = observed?.startedAt ?? runStartedAt
+  if (finishedAt !== undefined && startedAt !== undefined && finishedAt >= startedAt) return finishedAt - startedAt
+  return runStartedAt === undefined ? undefined : now - runStartedAt
 }
 
 function message(error: unknown): string {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseManifest, withRevision, type DesiredState } from '../../../src/core/manifest/index.js'
 import { containerConfig, containerName, LABELS, type Identity } from '../../../src/core/supervisor/container-config.js'
-import { Supervisor } from '../../../src/core/supervisor/supervisor.js'
+import { Supervisor, type SupervisorOptions } from '../../../src/core/supervisor/supervisor.js'
+import type { ContainerState, RuntimeEvent } from '../../../src/ports/container-runtime.js'
 import type { InstanceState } from '../../../src/ports/status-store.js'
 import { FakeProbe } from '../../support/fake-probe.js'
 import { FakeRuntime } from '../../support/fake-runtime.js'
@@ -43,7 +44,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.drain()))
 })
 
-function harness(text: string, shared?: { clock: ManualClock; runtime: FakeRuntime; probe: FakeProbe }): Harness {
+function harness(text: string, shared?: { clock: ManualClock; runtime: FakeRuntime; probe: FakeProbe }, extra: Pick<SupervisorOptions, 'reconcileIntervalMs'> = {}): Harness {
   const clock = shared?.clock ?? new ManualClock()
   const runtime = shared?.runtime ?? new FakeRuntime(clock)
   const probe = shared?.probe ?? new FakeProbe()
@@ -62,7 +63,7 @@ function harness(text: string, shared?: { clock: ManualClock; runtime: FakeRunti
       }),
     ]),
   )
-  const supervisor = new Supervisor({ identity, desired: state, configs, runtime, probe, clock, scheduler: clock, logger })
+  const supervisor = new Supervisor({ identity, desired: state, configs, runtime, probe, clock, scheduler: clock, logger, ...extra })
   running.push(supervisor)
   const states: InstanceState[] = []
   supervisor.onStateChange((s) => states.push(s))
@@ -285,5 +286,227 @@ describe('Supervisor with an image fetcher', () => {
     expect(pulled).toEqual(['app:1'])
     await clock.advance(100, () => supervisor.idle().then(() => new Promise((r) => setImmediate(r))))
     expect(runtime.byName(name('app'))?.status).toBe('running')
+  })
+})
+
+/** An engine whose events never reach the agent: only passes notice what happens. */
+class DeafRuntime extends FakeRuntime {
+  override events(_labels: Readonly<Record<string, string>>, signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    return {
+      async *[Symbol.asyncIterator]() {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+      },
+    }
+  }
+}
+
+/**
+ * Stops answering once it was asked to stop containers more than `maxStops` times, so that a
+ * supervisor that stops the same container over and over in a loop of passes fails its test
+ * instead of spinning forever.
+ */
+class StopCountingRuntime extends FakeRuntime {
+  constructor(clock: ManualClock, private readonly maxStops: number) {
+    super(clock)
+  }
+
+  override async list(labels: Readonly<Record<string, string>>): Promise<ContainerState[]> {
+    if (this.stops.length > this.maxStops) throw new Error(`asked to stop ${this.stops.length} times`)
+    return super.list(labels)
+  }
+}
+
+function stopCounting(text: string, maxStops: number): Harness {
+  const clock = new ManualClock()
+  return harness(text, { clock, runtime: new StopCountingRuntime(clock, maxStops), probe: new FakeProbe() })
+}
+
+describe('Supervisor, restarts and failures', () => {
+  const stopsOf = (h: Harness, c: string) => h.runtime.calls.filter((call) => call === `stop ${name(c)}`).length
+  const callsOf = (h: Harness, call: string) => h.runtime.calls.filter((c) => c === call).length
+
+  it('sends one SIGTERM to an unhealthy container, however long its graceful stop takes', async () => {
+    const h = stopCounting('containers: { app: { image: app:1, health: { cmd: "true" } } }', 1)
+    await h.supervisor.start()
+    h.runtime.setEngineHealth(name('app'), 'healthy')
+    await h.settle()
+    h.runtime.holdStops()
+    try {
+      h.runtime.setEngineHealth(name('app'), 'unhealthy', 3)
+      await h.settle()
+      await h.advance(10_000)
+      expect(stopsOf(h, 'app')).toBe(1)
+      expect(h.runtime.byName(name('app'))?.status).toBe('running')
+      expect(h.supervisor.snapshot().containers[0]).toMatchObject({ phase: 'stopping', restarts: 0 })
+    } finally {
+      h.runtime.releaseStops()
+    }
+    await h.advance(100)
+    expect(h.runtime.byName(name('app'))?.status).toBe('running')
+    expect(stopsOf(h, 'app')).toBe(1)
+    expect(h.supervisor.snapshot().containers[0]).toMatchObject({ phase: 'running', restarts: 1 })
+  })
+
+  it('stops an unhealthy container again on a later pass when the engine failed to stop it', async () => {
+    const h = stopCounting('containers: { app: { image: app:1, health: { cmd: "true" } } }', 2)
+    await h.supervisor.start()
+    h.runtime.setEngineHealth(name('app'), 'healthy')
+    await h.settle()
+    h.runtime.holdStops()
+    h.runtime.setEngineHealth(name('app'), 'unhealthy', 3)
+    await h.settle()
+    h.runtime.releaseStops({ fail: true })
+    await h.settle()
+    expect(stopsOf(h, 'app')).toBe(1)
+    expect(h.supervisor.snapshot().containers[0]?.phase).toBe('running')
+
+    await h.advance(10_000 + 100)
+    expect(stopsOf(h, 'app')).toBe(2)
+    expect(h.supervisor.snapshot().containers[0]).toMatchObject({ phase: 'running', restarts: 1 })
+  })
+
+  it('backs off a create that keeps failing, doubling, and calls it a crash loop', async () => {
+    const h = harness(TWO_TIER)
+    h.runtime.images.delete('app:1')
+    await h.supervisor.start()
+    const creates = () => callsOf(h, 'create web-app-i-test')
+    expect(creates()).toBe(1)
+    for (const delay of [100, 200, 400]) {
+      const before = creates()
+      await h.advance(delay - 1)
+      expect(creates()).toBe(before)
+      await h.advance(1)
+      expect(creates()).toBe(before + 1)
+    }
+    expect(h.supervisor.instanceState).toBe('crash-loop')
+    expect(h.supervisor.snapshot().detail).toBe('app restarted 3 times within 1m')
+  })
+
+  it('backs off a start that keeps failing (a port in use) from the first one, and calls it a crash loop', async () => {
+    const h = harness(TWO_TIER)
+    h.runtime.images.set('app:1', { failOnStart: 'port is already allocated' })
+    await h.supervisor.start()
+    const starts = () => callsOf(h, 'start web-app-i-test')
+    expect(starts()).toBe(1)
+    expect(h.supervisor.snapshot().containers.find((c) => c.name === 'app')?.detail).toContain('port is already allocated')
+    for (const delay of [100, 200, 400]) {
+      const before = starts()
+      await h.advance(delay - 1)
+      expect(starts()).toBe(before)
+      await h.advance(1)
+      expect(starts()).toBe(before + 1)
+    }
+    expect(callsOf(h, 'create web-app-i-test')).toBe(1)
+    expect(h.supervisor.instanceState).toBe('crash-loop')
+  })
+
+  it('ends the start period at the first healthy answer, as Docker does', async () => {
+    const h = harness('containers: { app: { image: app:1, health: { tcp: 3000, interval: 5s, retries: 3, startPeriod: 1m } } }')
+    h.probe.set('tcp:127.0.0.1:3000', true)
+    await h.supervisor.start()
+    await h.advance(200)
+    expect(h.supervisor.instanceState).toBe('ready')
+
+    h.probe.set('tcp:127.0.0.1:3000', false, 'connection refused')
+    await h.advance(10_000)
+    expect(stopsOf(h, 'app')).toBe(0)
+    await h.advance(5_000)
+    expect(stopsOf(h, 'app')).toBe(1)
+  })
+
+  it('stops a stale container with the stop timeout of the container that replaces it, else 10 s', async () => {
+    const clock = new ManualClock()
+    const runtime = new FakeRuntime(clock)
+    runtime.images.set('app:1', {})
+    const old = (container: string, containerName: string) =>
+      runtime.create({
+        name: containerName, image: 'app:1', labels: { [LABELS.instance]: 'i-test', [LABELS.service]: 'web', [LABELS.revision]: 'oldrevision0', [LABELS.container]: container },
+        env: {}, network: 'host', ports: [], binds: [], tmpfs: [], stopTimeoutMs: 1000, logging: { driver: 'local', options: {} }, privileged: false,
+      })
+    await runtime.start(await old('app', name('app')))
+    await runtime.start(await old('gone', name('gone')))
+    const h = harness('containers: { app: { image: app:1, stopTimeout: 3s } }', { clock, runtime, probe: new FakeProbe() })
+    await h.supervisor.start()
+    expect(h.runtime.stops).toEqual([
+      { name: name('app'), timeoutMs: 3_000 },
+      { name: name('gone'), timeoutMs: 10_000 },
+    ])
+    expect(h.runtime.byName(name('app'))?.labels[LABELS.revision]).toBe(h.supervisor.snapshot().revision)
+  })
+
+  it('reconciles as soon as the event stream reopens: exits while it was closed sent no event', async () => {
+    const h = harness('containers: { app: { image: app:1 } }', undefined, { reconcileIntervalMs: 600_000 })
+    await h.supervisor.start()
+    h.runtime.setDown(true)
+    await h.advance(2_000) // reopening fails at 0.5 s and 1.5 s; the next try is at 3.5 s
+    h.runtime.setDown(false)
+    await h.advance(600) // the engine retry finds the app exited and starts it again
+    expect(h.runtime.byName(name('app'))?.status).toBe('running')
+    expect(h.runtime.openStreams()).toBe(0)
+
+    h.runtime.crash(name('app'))
+    await h.advance(1_400)
+    expect(h.runtime.openStreams()).toBe(1)
+    expect(h.runtime.byName(name('app'))?.status).toBe('running')
+  })
+
+  it('starts the reopen delay afresh once the event stream is open again', async () => {
+    const h = harness('containers: { app: { image: app:1 } }', undefined, { reconcileIntervalMs: 600_000 })
+    await h.supervisor.start()
+    h.runtime.setDown(true)
+    await h.advance(20_000) // tries at 0.5, 1.5, 3.5, 7.5 and 15.5 s fail; the next is at 31.5 s
+    h.runtime.setDown(false)
+    await h.advance(12_000)
+    expect(h.runtime.openStreams()).toBe(1)
+
+    h.runtime.setDown(true) // a quick daemon restart
+    await h.settle()
+    h.runtime.setDown(false)
+    expect(h.runtime.openStreams()).toBe(0)
+    await h.advance(600)
+    expect(h.runtime.openStreams()).toBe(1)
+  })
+
+  it("measures a run by the engine's exit time, not by when a pass noticed the exit", async () => {
+    const clock = new ManualClock()
+    const runtime = new DeafRuntime(clock)
+    const h = harness('containers: { app: { image: app:1 } }', { clock, runtime, probe: new FakeProbe() }, { reconcileIntervalMs: 30_000 })
+    await h.supervisor.start()
+    await h.advance(1_000)
+    h.runtime.crash(name('app'))
+    await h.advance(29_000 + 100) // noticed at 30 s, started again 100 ms later
+    expect(h.runtime.byName(name('app'))?.status).toBe('running')
+    await h.advance(1_000)
+    h.runtime.crash(name('app')) // after a 1 s run, noticed 29 s later
+    await h.advance(29_000)
+    const backoffs = h.logger.lines.filter((l) => l.message === 'container down; restarting after backoff').map((l) => l.fields.backoff)
+    expect(backoffs).toEqual(['100ms', '200ms'])
+  })
+
+  it('removes and recreates a container Docker marked dead (it refuses to start those)', async () => {
+    const h = harness('containers: { app: { image: app:1 } }')
+    await h.supervisor.start()
+    const first = h.runtime.byName(name('app'))?.id
+    h.runtime.calls.length = 0
+    h.runtime.markDead(name('app'))
+    await h.advance(100)
+    const second = h.runtime.byName(name('app'))
+    expect(second?.status).toBe('running')
+    expect(second?.id).not.toBe(first)
+    expect(h.runtime.calls).toEqual(['remove web-app-i-test', 'create web-app-i-test', 'start web-app-i-test'])
+  })
+
+  it('keeps the boot failed once its deadline passed, even when every container gets healthy later', async () => {
+    const h = harness(TWO_TIER)
+    await h.supervisor.start()
+    h.supervisor.fail('The containers did not all become healthy within the boot deadline of 5m: app starting.')
+    await h.settle()
+    expect(h.supervisor.instanceState).toBe('failed')
+
+    h.probe.set('tcp:127.0.0.1:3000', true)
+    await h.advance(200)
+    expect(h.supervisor.snapshot().containers.every((c) => c.health === 'healthy')).toBe(true)
+    expect(h.supervisor.instanceState).toBe('failed')
+    expect(h.states).toEqual(['failed'])
   })
 })
