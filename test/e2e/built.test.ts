@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import Dockerode from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeckhandProcess } from '../support/deckhand-process.js'
+import { waitFor } from '../support/wait.js'
 
 /**
  * The artifact the README runs: `npm run build` (scripts/build.mjs, an esbuild bundle with
@@ -48,8 +49,8 @@ describe('the built deckhand', () => {
       await agent.waitForLog('instance ready', (l) => l.msg === 'instance ready')
       const running = await docker.listContainers({ filters: { label: [`deckhand.service=${service}`] } })
       expect(running.map((c) => c.Labels['deckhand.container']).sort()).toEqual(['web', 'worker'])
-      const status = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as { state: string }
-      expect(status.state).toBe('ready')
+      // The state is logged as it changes; the status file follows at the end of that pass.
+      await waitFor('the status file to say ready', async () => (JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as { state: string }).state === 'ready')
     } finally {
       agent.signal('SIGTERM')
     }
