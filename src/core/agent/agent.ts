@@ -377,7 +377,8 @@ export class Agent {
         desiredRevision = withRevision(manifest, Object.fromEntries(desired.parameters.map((name) => [name, versions.get(name) ?? -1]))).revision
       }
       const current = await fleet.launch(group)
-      this.info = { ...info, desiredCapacity: current.desiredCapacity }
+      // this.info, not the one read when the check began: a drain may have re-read the hooks since.
+      if (this.info) this.info = { ...this.info, desiredCapacity: current.desiredCapacity }
       const launchedFrom = await this.ownLaunchTemplate(fleet, group)
       const launchMoved =
         (current.launchTemplate !== undefined && launchedFrom !== undefined && (current.launchTemplate.id !== launchedFrom.id || current.launchTemplate.version !== launchedFrom.version)) ||
