@@ -517,7 +517,9 @@ export class Agent {
       return undefined
     })
     // Before the boot read the group (it was still retrying), this is the only read there is.
-    if (fresh) this.info = this.info ? { ...this.info, hooks: fresh.hooks } : fresh
+    if (!fresh) return
+    const { hooks, heartbeatTimeouts } = fresh
+    this.info = this.info ? { ...this.info, hooks, ...(heartbeatTimeouts ? { heartbeatTimeouts } : {}) } : fresh
   }
 
   private async heartbeat(): Promise<void> {
