@@ -86,9 +86,7 @@ export class Agent {
   private readonly done = new Promise<void>((resolve) => (this.finished = resolve))
   private throttled = 0
   private markedUnhealthy = false
-  private everReady = false
-  /** When the instance first became ready: this agent saw it, or the boot record says so. */
-  private readyAt: number | undefined
+  /** What this instance booted with; `readyAt` once it was ready, seen by this agent or an earlier one. */
   private bootRecord: BootRecord | undefined
   private checking = false
   private driftTimer: Cancellable | undefined
@@ -110,6 +108,15 @@ export class Agent {
     }
     await this.done
     return 0
+  }
+
+  private get everReady(): boolean {
+    return this.bootRecord?.readyAt !== undefined
+  }
+
+  private async saveBootRecord(): Promise<void> {
+    if (!this.bootRecord) return
+    await this.deps.bootRecord?.write(this.bootRecord).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
   }
 
   private persistOptions(extra: Partial<PersistOptions> = {}): PersistOptions {
@@ -170,16 +177,11 @@ export class Agent {
     this.parameterVersions = Object.fromEntries([...values].map(([name, v]) => [name, v.version]))
     const desired = withRevision(parsed.manifest, this.parameterVersions)
     this.desired = desired
-    if (!record) {
-      const written: BootRecord = { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
-      await this.deps.bootRecord?.write(written).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
-    }
     this.bootRecord = record ?? { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
+    if (!record) await this.saveBootRecord()
     this.log = this.log.child({ revision: desired.revision })
     if (record?.readyAt !== undefined) {
       // It was serving before this agent restarted: its tags still say ready, and stay so.
-      this.everReady = true
-      this.readyAt = record.readyAt
       this.tagState = 'ready'
       this.log.info({ group, version: desired.version, readyAt: formatReadyAt(record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
     } else {
@@ -232,16 +234,12 @@ export class Agent {
 
   private async onSupervisorState(state: string, detail: string | undefined): Promise<void> {
     if (this.drainPromise) return
-    if (state === 'ready' && !this.everReady) {
-      this.everReady = true
+    if (state === 'ready' && !this.everReady && this.bootRecord) {
       const now = this.deps.clock.now()
-      this.readyAt = now
+      this.bootRecord = { ...this.bootRecord, readyAt: now }
       await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(now) })
       this.tagState = 'ready'
-      if (this.bootRecord) {
-        this.bootRecord = { ...this.bootRecord, readyAt: now }
-        await this.deps.bootRecord?.write(this.bootRecord).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
-      }
+      await this.saveBootRecord()
       await this.completeHooks('launching', 'CONTINUE')
       this.log.info({ state: 'ready' }, 'every container is healthy; the instance is ready')
     } else if (state === 'failed') {
@@ -390,10 +388,11 @@ export class Agent {
       const view = await fleet.view(group)
       const result = gate(view, { instanceId: identity.instanceId, revision: desired.revision, desiredRevision, state: this.tagState }, policy, this.deps.clock.now())
       this.log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
-      if (result.code === 'stale-view' && this.tagState === 'ready' && this.readyAt !== undefined) {
+      const readyAt = this.bootRecord?.readyAt
+      if (result.code === 'stale-view' && this.tagState === 'ready' && readyAt !== undefined) {
         // The view may only lag, or the ready tags were lost (CreateTags gave up under throttling):
         // every other agent would then count this instance as missing and the rollout would stall.
-        await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(this.readyAt) })
+        await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(readyAt) })
       }
       // A drain that began while the view was read (SIGTERM, a spot notice) has the instance now.
       if (result.decision !== 'terminate' || this.drainPromise) return
