@@ -55,6 +55,8 @@ export async function up(options: UpOptions, env: UpEnvironment): Promise<number
 
   let supervisor: Supervisor
   try {
+    // On a workstation an engine that is down is a mistake to name at once, not to wait for.
+    await env.runtime.ping(stop.signal)
     supervisor = await boot({
       identity,
       desired,

@@ -32,8 +32,9 @@ export interface BootDependencies {
 
 /**
  * SPEC §1 steps 3-6 on any runtime: volumes, secrets, images, then the supervisor, with the
- * boot deadline. Throws a DeckhandError a person can act on when the boot cannot even begin
- * (engine unreachable, image missing, parameter missing); a set that starts but does not get
+ * boot deadline. The caller has made sure of the engine (`up` fails at once without one, the agent
+ * waits for it). Throws a DeckhandError a person can act on when the boot cannot even begin
+ * (image missing, parameter missing, the deadline passed); a set that starts but does not get
  * healthy in time ends in the supervisor's `failed` state instead, naming what is unhealthy.
  */
 export async function boot(deps: BootDependencies): Promise<Supervisor> {
@@ -88,10 +89,9 @@ export async function boot(deps: BootDependencies): Promise<Supervisor> {
   return supervisor
 }
 
-/** Everything before the first container: the engine, volumes, secrets, images. */
+/** Everything before the first container: volumes, secrets, images. */
 async function prepare(deps: BootDependencies, signal: AbortSignal, log: Logger): Promise<Map<string, ContainerConfig>> {
   const { desired } = deps
-  await deps.runtime.ping(signal)
 
   const volumes = new Map<string, PreparedVolume>()
   for (const [name, spec] of usedVolumes(desired)) volumes.set(name, await deps.volumes.prepare(name, spec, signal))
