@@ -55,29 +55,19 @@ const DECKHAND_KILL = `${SERVICE}-k-local`
 const DECKHAND_REMOVE = `${SERVICE}-r-local`
 const DOCKER_KILL = 'bench-respawn-docker'
 
-async function running(name: string): Promise<{ id: string; pid: number; startedAt: string }> {
+/**
+ * Waits until inspect shows the container running (polled every 5 ms), and with a StartedAt other
+ * than `before` when one is given: running again after a crash or a removal.
+ */
+async function running(name: string, before?: string): Promise<{ id: string; pid: number; startedAt: string }> {
   const deadline = performance.now() + 30_000
   for (;;) {
     const info = await docker
       .getContainer(name)
       .inspect({ abortSignal: engineSignal() })
       .catch(() => undefined)
-    if (info?.State.Running && info.State.Pid > 0) return { id: info.Id, pid: info.State.Pid, startedAt: info.State.StartedAt }
-    if (performance.now() > deadline) throw new Error(`${name} is not running`)
-    await sleep(5)
-  }
-}
-
-/** Waits until inspect shows the container running with another StartedAt (polled every 5 ms). */
-async function runningAgain(name: string, before: string): Promise<{ id: string; startedAt: string }> {
-  const deadline = performance.now() + 30_000
-  for (;;) {
-    const info = await docker
-      .getContainer(name)
-      .inspect({ abortSignal: engineSignal() })
-      .catch(() => undefined)
-    if (info?.State.Running && info.State.StartedAt !== before) return { id: info.Id, startedAt: info.State.StartedAt }
-    if (performance.now() > deadline) throw new Error(`${name} did not run again within 30 s`)
+    if (info?.State.Running && info.State.Pid > 0 && info.State.StartedAt !== before) return { id: info.Id, pid: info.State.Pid, startedAt: info.State.StartedAt }
+    if (performance.now() > deadline) throw new Error(`${name} is not running${before === undefined ? '' : ' again'} after 30 s`)
     await sleep(5)
   }
 }
@@ -89,7 +79,7 @@ async function crash(watch: EventWatch, name: string): Promise<RespawnSample> {
   const at = nowEpochMs()
   process.kill(before.pid, 'SIGKILL')
   const [event, death] = await Promise.all([started, died])
-  const after = await runningAgain(name, before.startedAt)
+  const after = await running(name, before.startedAt)
   if (after.id !== before.id) throw new Error(`${name} came back as another container after kill -9`)
   return { eventMs: event.timeMs - at, dieMs: death.timeMs - at, receivedMs: event.receivedMs - at, startedAtMs: engineTimeMs(after.startedAt) - at }
 }
@@ -101,7 +91,7 @@ async function remove(watch: EventWatch, name: string): Promise<RespawnSample> {
   await docker.getContainer(name).remove({ force: true, abortSignal: engineSignal() })
   const removed = nowEpochMs()
   const event = await started
-  const after = await runningAgain(name, before.startedAt)
+  const after = await running(name, before.startedAt)
   if (after.id === before.id) throw new Error(`${name} was not recreated after rm -f`)
   return { eventMs: event.timeMs - at, receivedMs: event.receivedMs - at, startedAtMs: engineTimeMs(after.startedAt) - at, removeCallMs: removed - at }
 }
