@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isDeckhandError } from '../../src/core/errors.js'
 import type { ContainerConfig, ContainerRuntime, RuntimeEvent } from '../../src/ports/container-runtime.js'
+import { testContainerConfig } from '../support/container-config.js'
 
 /** The images the contract needs; each implementation provides its own. */
 export interface ContractImages {
@@ -39,19 +40,8 @@ export function containerRuntimeContract(name: string, makeRuntime: () => Promis
     let images: ContractImages
 
     const containerName = (suffix: string): string => `dh-contract-${runId}-${suffix}`
-    const config = (suffix: string, image: string, labels: Record<string, string> = {}): ContainerConfig => ({
-      name: containerName(suffix),
-      image,
-      labels: { ...runLabels, 'deckhand.contract': suffix, ...labels },
-      env: { CONTRACT: suffix },
-      network: 'none',
-      ports: [],
-      binds: [],
-      tmpfs: [],
-      stopTimeoutMs: 5_000,
-      logging: { driver: 'json-file', options: {} },
-      privileged: false,
-    })
+    const config = (suffix: string, image: string, labels: Record<string, string> = {}): ContainerConfig =>
+      testContainerConfig(containerName(suffix), image, { labels: { ...runLabels, 'deckhand.contract': suffix, ...labels }, env: { CONTRACT: suffix } })
 
     beforeAll(async () => {
       subject = await makeRuntime()

@@ -8,6 +8,7 @@ import { DockerRuntime } from '../../../src/adapters/docker/docker-runtime.js'
 import type { AuthConfig, RegistryCredentials } from '../../../src/adapters/docker/registry-credentials.js'
 import { isDeckhandError, type DeckhandError } from '../../../src/core/errors.js'
 import type { ContainerConfig, ContainerState, RuntimeEvent } from '../../../src/ports/container-runtime.js'
+import { testContainerConfig } from '../../support/container-config.js'
 import { collectEvents, containerRuntimeContract, untilListening } from '../../contract/container-runtime-contract.js'
 import { assertTestEnvironment, images, registry } from '../../support/images.js'
 import { waitFor } from '../../support/wait.js'
@@ -29,20 +30,7 @@ containerRuntimeContract('DockerRuntime', async () => {
 })
 
 function config(suffix: string, image: string, overrides: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    name: `dh-docker-${RUN_ID}-${suffix}`,
-    image,
-    labels: { ...RUN_LABELS, 'deckhand.container': suffix },
-    env: {},
-    network: 'none',
-    ports: [],
-    binds: [],
-    tmpfs: [],
-    stopTimeoutMs: 5_000,
-    logging: { driver: 'json-file', options: {} },
-    privileged: false,
-    ...overrides,
-  }
+  return testContainerConfig(`dh-docker-${RUN_ID}-${suffix}`, image, { labels: { ...RUN_LABELS, 'deckhand.container': suffix }, ...overrides })
 }
 
 async function failure(promise: Promise<unknown>): Promise<DeckhandError> {
