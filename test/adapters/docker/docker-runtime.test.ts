@@ -173,17 +173,27 @@ describe('DockerRuntime on the local engine', () => {
     const events = collectEvents(runtime, labels)
     try {
       await untilListening(runtime, events, (attempt) => config(`oom-marker-${attempt}`, IMAGES.sleeper, { labels }))
-      const id = await runtime.create(
-        config('oom', IMAGES.sleeper, { labels, memoryBytes: 8 * MiB, command: ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1'] }),
-      )
-      await runtime.start(id)
-      await events.waitFor((event) => event.containerId === id && event.action === 'die')
-      // The oom event itself is not always delivered by this engine (cgroup v1); the state
-      // settles once dockerd has handled the kernel's notice, so wait for that instead.
-      const state = await waitFor('the OOM kill recorded', async () => {
-        const seen = await stateOf(id)
-        return seen?.oomKilled ? seen : undefined
-      }, { timeoutMs: 10_000 })
+      // The oom event itself is not always delivered by this engine (cgroup v1), and on a busy
+      // host dockerd 20.10 now and then handles the exit without ever recording the kernel's OOM
+      // notice (State.OOMKilled stays false). What is under test is how the adapter reports an
+      // OOM kill the engine did record, so the kill is tried up to three times until one is.
+      let state: ContainerState | undefined
+      const missed: unknown[] = []
+      for (let attempt = 0; attempt < 3 && state === undefined; attempt++) {
+        const id = await runtime.create(
+          config(`oom-${attempt}`, IMAGES.sleeper, { labels, memoryBytes: 8 * MiB, command: ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1'] }),
+        )
+        await runtime.start(id)
+        await events.waitFor((event) => event.containerId === id && event.action === 'die')
+        state = await waitFor('the OOM kill recorded', async () => {
+          const seen = await stateOf(id)
+          return seen?.oomKilled ? seen : undefined
+        }, { timeoutMs: 5_000 }).catch(async () => {
+          missed.push(await stateOf(id))
+          return undefined
+        })
+      }
+      expect(state, `the engine recorded none of three OOM kills: ${JSON.stringify(missed)}`).toBeDefined()
       expect(state).toMatchObject({ status: 'exited', oomKilled: true, exitCode: 137 })
       expect(state?.finishedAt).toBeGreaterThanOrEqual(state?.startedAt ?? Infinity)
       expect(state?.pid).toBeUndefined()
