@@ -32,6 +32,19 @@ die() {
   exit 1
 }
 
+# wait_until SECONDS WHAT LOG CHECK...: runs CHECK every half second until it succeeds, or dies after
+# SECONDS with the end of LOG and a sentence naming WHAT did not answer.
+wait_until() {
+  local seconds=$1 what=$2 log=$3 i
+  shift 3
+  for ((i = 0; i < seconds * 2; i++)); do
+    "$@" && return 0
+    sleep 0.5
+  done
+  tail -n 20 "$log" >&2 || true
+  die "$what did not answer within $seconds s; see $log"
+}
+
 # Runs a command with its output hidden unless it fails (the docker CLI is chatty, and newer
 # clients warn on stderr about the classic builder).
 quiet() {
@@ -97,13 +110,8 @@ ensure_dockerd() {
     step "dockerd: starting, log in $DOCKERD_LOG"
     setsid dockerd </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
   fi
-  local i
-  for ((i = 0; i < 120; i++)); do
-    docker_up && { step "dockerd: ready"; return; }
-    sleep 0.5
-  done
-  tail -n 20 "$DOCKERD_LOG" >&2 || true
-  die "dockerd did not answer on /var/run/docker.sock within 60 s; see $DOCKERD_LOG"
+  wait_until 60 "dockerd on /var/run/docker.sock" "$DOCKERD_LOG" docker_up
+  step "dockerd: ready"
 }
 
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/" 2>/dev/null; }
@@ -152,13 +160,8 @@ ensure_registry() {
   fi
   step "registry: starting on $REGISTRY, log in $REGISTRY_LOG"
   setsid docker-registry serve "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 9>&- &
-  local i
-  for ((i = 0; i < 60; i++)); do
-    registry_up && { step "registry: ready"; return; }
-    sleep 0.5
-  done
-  tail -n 20 "$REGISTRY_LOG" >&2 || true
-  die "the registry did not answer on http://$REGISTRY/v2/ within 30 s; see $REGISTRY_LOG"
+  wait_until 30 "the registry on http://$REGISTRY/v2/" "$REGISTRY_LOG" registry_up
+  step "registry: ready"
 }
 
 # The digest the registry holds for <name>:<tag>, or nothing.
