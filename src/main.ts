@@ -40,14 +40,31 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
   return wrap(ms)
 }
 
+/**
+ * The agent's own configuration is wrong (a DECKHAND_* variable, the state directory): restarting
+ * it will not help, so it exits with EX_CONFIG, which the systemd unit's RestartPreventExitStatus
+ * names, instead of being restarted in a loop.
+ */
+const CONFIG_ERROR_EXIT = 78
+
+async function configErrorsExit(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!isDeckhandError(error) || (error.code !== 'ENVIRONMENT_INVALID' && error.code !== 'STATE_DIR')) throw error
+    err(error.message)
+    return CONFIG_ERROR_EXIT
+  }
+}
+
 async function main(): Promise<number> {
   return runCli(
     process.argv.slice(2),
     {
       validate: (file, options) => validate(file, options, out),
       status: (options) => status(new FileStatusStore(stateDir), options, out),
-      agent: async () => {
-        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
+      agent: () => configErrorsExit(async () => {
+        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials, DockerRunningEnv }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { SystemdHostShutdown }] = await Promise.all([
           import('./core/agent/agent.js'),
           import('./adapters/status/file-boot-record.js'),
           import('./adapters/aws/index.js'),
@@ -57,6 +74,7 @@ async function main(): Promise<number> {
           import('./adapters/volumes/local-volumes.js'),
           import('./adapters/clock/system-clock.js'),
           import('./adapters/log/pino-logger.js'),
+          import('./adapters/host/systemd-host-shutdown.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
         await ensureStateDir(stateDir)
@@ -76,6 +94,8 @@ async function main(): Promise<number> {
           logger,
           status: new FileStatusStore(stateDir),
           bootRecord: new FileBootRecordStore(stateDir),
+          hostShutdown: new SystemdHostShutdown(),
+          runningEnv: new DockerRunningEnv(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
           random: Math.random,
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
@@ -86,7 +106,7 @@ async function main(): Promise<number> {
         } finally {
           adapters?.destroy()
         }
-      },
+      }),
       up: async (options) => {
         const [{ up }, { DockerRuntime }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { NoParameters }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
           import('./cli/up.js'),

@@ -11,7 +11,7 @@ import {
   type Instance as GroupInstance,
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling'
-import { CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client, type Instance as Ec2Instance } from '@aws-sdk/client-ec2'
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client, type Instance as Ec2Instance } from '@aws-sdk/client-ec2'
 import { DeckhandError } from '../../core/errors.js'
 import { parseHealth, parseLifecycleState, readDeckhandTags, type GroupView, type InstanceView, type LaunchTemplateRef } from '../../core/rollout/group-view.js'
 import type { Fleet, GroupInfo, GroupLaunch, LifecycleTransition } from '../../ports/fleet.js'
@@ -78,6 +78,7 @@ export class AwsFleet implements Fleet {
       ...launch,
       hooks,
       heartbeatTimeouts,
+      ...(group.WarmPoolConfiguration === undefined ? {} : { warmPool: true }),
     }
   }
 
@@ -119,6 +120,16 @@ export class AwsFleet implements Fleet {
     await callAws('ec2:CreateTags', signal, (options) =>
       this.#ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: entries.map(([Key, Value]) => ({ Key, Value })) }), options),
     )
+  }
+
+  async untagInstance(instanceId: string, keys: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (keys.length === 0) return
+    await callAws('ec2:DeleteTags', signal, (options) => this.#ec2.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: keys.map((Key) => ({ Key })) }), options))
+  }
+
+  async instanceTags(instanceId: string, signal?: AbortSignal): Promise<Readonly<Record<string, string>>> {
+    const instance = (await this.#describeInstances([instanceId], signal)).get(instanceId)
+    return Object.fromEntries((instance?.Tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']])))
   }
 
   async completeLifecycleAction(group: string, hook: string, instanceId: string, result: 'CONTINUE' | 'ABANDON', signal?: AbortSignal): Promise<void> {

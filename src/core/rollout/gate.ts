@@ -46,7 +46,7 @@
  * check sees it and the rollout stops there. A release whose new instances never get ready keeps
  * the shortfall up and stalls the rollout by itself.
  */
-import type { GroupView, InstanceState, InstanceView, LifecycleState, RolloutPolicy } from './group-view.js'
+import type { GroupView, InstanceView, LifecycleState, RolloutPolicy, TagState } from './group-view.js'
 
 /** Why an instance is out of date. */
 export type Drift = 'revision' | 'launch-template' | 'image'
@@ -59,7 +59,7 @@ export interface GateSelf {
   /** The revision the agent computes from SSM now. */
   readonly desiredRevision: string
   /** The deckhand:state this agent last wrote on its own instance. */
-  readonly state: InstanceState
+  readonly state: TagState
 }
 
 /** The numbers behind a decision, for the audit log line. */
