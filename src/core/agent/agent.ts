@@ -197,7 +197,8 @@ export class Agent {
     lifecycle.setRevision(ctx.desired.revision)
     if (!ctx.restarted) {
       this.#log.info({ group: ctx.group, version: ctx.desired.version, containers: ctx.desired.containers.map((c) => c.name) }, 'booting')
-      await lifecycle.write()
+      // Not awaited: a throttled CreateTags must not hold the boot; the ready tags wait for it.
+      void lifecycle.write()
     } else if (ctx.record.readyAt !== undefined) {
       this.#log.info({ group: ctx.group, version: ctx.desired.version, readyAt: formatReadyAt(ctx.record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
     }

@@ -181,17 +181,25 @@ export class InstanceLifecycle {
   async #writeLoop(): Promise<void> {
     const { fleet, instanceId } = this.#options
     while (this.#dirty) {
-      this.#dirty = false
-      const tags = desiredTags(this.#desired)
       try {
-        await persist(`tags ${Object.keys(tags).join(', ')}`, () => fleet.tagInstance(instanceId, tags), this.#persistOptions(3))
+        // Each try writes the newest desired state: a change made while a throttle is waited out
+        // is not written after a stale one.
+        await persist(
+          'the instance tags',
+          () => {
+            this.#dirty = false
+            return fleet.tagInstance(instanceId, desiredTags(this.#desired))
+          },
+          this.#persistOptions(3),
+        )
         if (this.#removeReason && this.#desired.reason === undefined) {
           await persist(`removing tag ${TAG_REASON}`, () => fleet.untagInstance(instanceId, [TAG_REASON]), this.#persistOptions(3))
           this.#removeReason = false
         }
       } catch (error) {
         // Only a permanent answer (AccessDenied) gets here; the next check's observe() retries.
-        this.#options.logger.error({ reason: message(error), tags }, 'could not tag the instance; the next check tries again')
+        this.#dirty = false
+        this.#options.logger.error({ reason: message(error), tags: desiredTags(this.#desired) }, 'could not tag the instance; the next check tries again')
       }
     }
   }

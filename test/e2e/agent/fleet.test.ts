@@ -247,8 +247,9 @@ describe('deckhand agent on an emulated Auto Scaling group', () => {
     await emulator.waitFor(() => failed().length >= 2, { timeoutMs: ROLL_MS, description: 'two replacement instances to abandon their launch and terminate' })
 
     for (const id of failed()) {
-      // Tagged failed, then draining as the group terminates it.
-      expect(fleet.states.get(id)).toEqual(['booting', 'failed', 'draining'])
+      // Tagged failed, and kept failed with its reason while the group terminates it (SPEC §6).
+      expect(fleet.states.get(id)).toEqual(['booting', 'failed'])
+      expect(emulator.tags(id)['deckhand:reason']).toMatch(/does-not-exist/)
       expect(lifecycleActions(fleet, { instanceId: id, hookName: 'launch-hook' })).toEqual([expect.objectContaining({ result: 'ABANDON', by: 'api' })])
       expect(launcher.lines(id).find((l) => l.msg.startsWith('the boot failed'))?.reason).toMatch(/does-not-exist/)
     }
