@@ -101,9 +101,13 @@ async function main(): Promise<number> {
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
           ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
         })
+        // The scheduler's timers do not hold the process open (a drained agent must exit), so
+        // this does, until the agent says it is done: a failed boot waits for its termination.
+        const alive = setInterval(() => undefined, 1 << 30)
         try {
           return await agent.run(stopSignal())
         } finally {
+          clearInterval(alive)
           adapters?.destroy()
         }
       }),
