@@ -4,10 +4,10 @@
  * it) only while fewer than `maxUnavailable` instances of the group are out of service for
  * replacement, and only in its turn.
  *
- * Out of service for replacement: set Unhealthy, leaving (terminating, or tagged draining), or a
- * replacement not yet ready (Pending, booting, failed, untagged), plus any slot of the desired
- * capacity that has no instance at all. A degraded instance that is still Healthy is not out of
- * service for replacement: it is the one asking. The degraded Healthy instances form one queue in
+ * Out of service for replacement: a slot of the desired capacity whose instance is set Unhealthy,
+ * leaving (terminating, or tagged draining), or a replacement not yet ready (Pending, booting,
+ * failed, untagged), or that has no instance at all. A degraded instance that is still Healthy
+ * and InService is not out of service for replacement: it is the one asking. The degraded Healthy instances form one queue in
  * the gate's fixed launch order, and the first `maxUnavailable - out` of them may go, so agents
  * deciding from the same view at the same moment never overshoot.
  *
@@ -22,19 +22,22 @@ export type ReplacementTurn =
   | { readonly decision: 'replace'; readonly reason: string; readonly out: number; readonly maxUnavailable: number; readonly position: number }
   | { readonly decision: 'wait'; readonly reason: string; readonly out: number; readonly maxUnavailable: number; readonly position?: number }
 
-const PARKED_OR_GONE = /^(Warmed:|Standby|EnteringStandby|Quarantined|Detach)/
-
-/** Whether an instance is out of service for replacement (see above). */
-export function isOutForReplacement(instance: InstanceView): boolean {
-  if (PARKED_OR_GONE.test(instance.lifecycleState)) return false
-  if (instance.health === 'Unhealthy' || isLeaving(instance)) return true
-  return instance.state !== 'ready' && instance.state !== 'degraded'
+/**
+ * Up, for this question: InService, Healthy, not leaving, and tagged ready or degraded (a
+ * degraded instance still runs, and waits for its turn).
+ */
+export function isUp(instance: InstanceView): boolean {
+  return instance.lifecycleState === 'InService' && instance.health === 'Healthy' && !isLeaving(instance) && (instance.state === 'ready' || instance.state === 'degraded')
 }
 
+/**
+ * Slots of the desired capacity that are out of service for replacement: desired capacity minus
+ * the instances that are up. An instance set Unhealthy and its replacement booting are one slot,
+ * as in the gate's shortfall; surplus instances buy nothing.
+ */
 export function outForReplacement(view: GroupView): number {
-  const present = view.instances.filter((instance) => !PARKED_OR_GONE.test(instance.lifecycleState))
-  const missing = Math.max(0, Math.floor(view.desiredCapacity) - present.length)
-  return present.filter(isOutForReplacement).length + missing
+  const desired = Number.isFinite(view.desiredCapacity) ? Math.max(0, Math.floor(view.desiredCapacity)) : 0
+  return Math.max(0, desired - view.instances.filter(isUp).length)
 }
 
 /** May this degraded instance set itself Unhealthy now? */
@@ -42,7 +45,7 @@ export function replacementTurn(view: GroupView, self: { readonly instanceId: st
   const maxUnavailable = resolveMaxUnavailable(policy, view.desiredCapacity)
   const out = outForReplacement(view)
   const queue = view.instances
-    .filter((instance) => instance.state === 'degraded' && instance.health === 'Healthy' && !isLeaving(instance) && !PARKED_OR_GONE.test(instance.lifecycleState))
+    .filter((instance) => instance.state === 'degraded' && isUp(instance))
     .sort(compareLaunchOrder)
   const position = queue.findIndex((instance) => instance.id === self.instanceId)
   const budget = Math.max(0, maxUnavailable - out)
