@@ -7,7 +7,7 @@
 import { cpus, totalmem } from 'node:os'
 import { FileStatusStore, ensureStateDir } from './adapters/status/file-status-store.js'
 import { runCli } from './cli/program.js'
-import { status } from './cli/status.js'
+import { isAlive, status } from './cli/status.js'
 import { validate } from './cli/validate.js'
 import { DeckhandError, isDeckhandError } from './core/errors.js'
 import { parseDuration } from './core/manifest/quantities.js'
@@ -111,6 +111,33 @@ async function main(): Promise<number> {
           adapters?.destroy()
         }
       }),
+      drain: async (options) => {
+        const [{ drain }, { FileBootRecordStore }, aws, { SystemClock }] = await Promise.all([
+          import('./cli/drain.js'),
+          import('./adapters/status/file-boot-record.js'),
+          import('./adapters/aws/index.js'),
+          import('./adapters/clock/system-clock.js'),
+        ])
+        let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
+        const alive = setInterval(() => undefined, 1 << 30)
+        try {
+          return await drain(options, {
+            bootRecord: new FileBootRecordStore(stateDir),
+            status: new FileStatusStore(stateDir),
+            alive: isAlive,
+            fleet: async () => {
+              const identity = await new aws.ImdsMetadata().identity()
+              adapters = aws.createAwsAdapters({ region: identity.region })
+              return adapters.fleet
+            },
+            clock: new SystemClock(),
+            out,
+          })
+        } finally {
+          clearInterval(alive)
+          adapters?.destroy()
+        }
+      },
       up: async (options) => {
         const [{ up }, { DockerRuntime }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { NoParameters }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
           import('./cli/up.js'),
