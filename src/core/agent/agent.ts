@@ -24,7 +24,7 @@ import type { RolloutSpec } from '../manifest/index.js'
 import { pause, persist } from '../persist.js'
 import { gate } from '../rollout/gate.js'
 import { formatReadyAt, TAG_READY_AT, TAG_REVISION, TAG_STATE, type GroupView, type LaunchTemplateRef } from '../rollout/group-view.js'
-import { driftIntervalBoundMs, driftIntervalMs } from '../rollout/drift-interval.js'
+import { driftIntervalBoundMs, driftIntervalMs, viewDescribeCalls } from '../rollout/drift-interval.js'
 import { replacementTurn } from '../rollout/replacement-turn.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
 import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
@@ -325,7 +325,7 @@ export class Agent {
     await lifecycle.transition('degraded', { reason })
     if (this.#turnTimer) return
     const check = () => {
-      const bound = driftIntervalBoundMs({ fleetSize: this.#fleetSize, autoScalingCalls: 1, ec2Calls: Math.ceil(this.#fleetSize / 200), minIntervalMs: MIN_TURN_INTERVAL_MS })
+      const bound = driftIntervalBoundMs({ fleetSize: this.#fleetSize, autoScalingCalls: 1, ec2Calls: viewDescribeCalls(this.#fleetSize), minIntervalMs: MIN_TURN_INTERVAL_MS })
       this.#turnTimer = this.#deps.scheduler.after(bound * (1 + 0.2 * this.#deps.random()), () => void this.#enqueue(() => this.#replacementTurn()).finally(() => this.#turnTimer !== undefined && check()))
     }
     await this.#replacementTurn()
@@ -422,7 +422,7 @@ export class Agent {
       }
       const view = await ctx.connected.fleet.view(ctx.group)
       calls.autoScaling += 1
-      calls.ec2 += Math.max(1, Math.ceil(view.instances.length / 200))
+      calls.ec2 += viewDescribeCalls(view.instances.length)
       this.#fleetSize = Math.max(1, view.desiredCapacity)
       const self = view.instances.find((i) => i.id === ctx.identity.instanceId)
       if (self && !this.#drainPromise) {
@@ -484,7 +484,7 @@ export class Agent {
     if (this.#launchedFrom) return this.#launchedFrom.template
     const view = await ctx.connected.fleet.view(ctx.group)
     calls.autoScaling += 1
-    calls.ec2 += Math.max(1, Math.ceil(view.instances.length / 200))
+    calls.ec2 += viewDescribeCalls(view.instances.length)
     const self = view.instances.find((instance) => instance.id === ctx.identity.instanceId)
     if (!self) return undefined
     this.#launchedFrom = self.launchTemplate ? { template: self.launchTemplate } : {}

@@ -72,6 +72,21 @@ export interface DriftIntervalInput {
   readonly maxIntervalMs?: number
 }
 
+/** Instance ids per DescribeInstances `instance-id` filter (well under EC2's limits). */
+export const IDS_PER_FILTER = 200
+/** DescribeInstances page size. */
+export const INSTANCES_PER_PAGE = 1000
+
+/**
+ * DescribeInstances calls one view of a group of this many instances makes: one call filtered by
+ * their ids up to IDS_PER_FILTER, else pages of INSTANCES_PER_PAGE filtered by the group's tag.
+ */
+export function viewDescribeCalls(instances: number): number {
+  const n = Math.max(0, Math.ceil(instances))
+  if (n === 0) return 0
+  return n <= IDS_PER_FILTER ? 1 : Math.ceil(n / INSTANCES_PER_PAGE)
+}
+
 /** GetParameters calls a check needs to read the versions of this many parameters. */
 export function callsPerCheck(parameterCount: number): number {
   return Math.max(1, Math.ceil(Math.max(0, parameterCount) / GET_PARAMETERS_MAX_NAMES))

@@ -150,18 +150,22 @@ describe('view', () => {
     expect(inputs[1]).toMatchObject({ NextToken: 'page-2', MaxResults: 1000 })
   })
 
-  it('asks about a large group in chunks of ids', async () => {
-    const ids = Array.from({ length: 450 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
+  it('asks about a group of more than 200 by its tag, a thousand a page', async () => {
+    const ids = Array.from({ length: 2450 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
     asMock.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [group({ DesiredCapacity: 450, Instances: ids.map((InstanceId) => ({ InstanceId, AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false })) })],
+      AutoScalingGroups: [group({ DesiredCapacity: 2450, Instances: ids.map((InstanceId) => ({ InstanceId, AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false })) })],
     })
-    ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => ({
-      Reservations: [{ Instances: (input.Filters?.[0]?.Values ?? []).map((id) => ec2Instance(id, '2026-03-01T00:00:00Z', {})) }],
-    }))
+    ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+      const from = Number(input.NextToken ?? '0')
+      const page = ids.slice(from, from + 1000)
+      return { Reservations: [{ Instances: page.map((id) => ec2Instance(id, '2026-03-01T00:00:00Z', {})) }], ...(from + 1000 < ids.length ? { NextToken: String(from + 1000) } : {}) }
+    })
     const view = await fleet.view('web')
-    expect(view.instances).toHaveLength(450)
-    const sizes = ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input.Filters?.[0]?.Values?.length)
-    expect(sizes).toEqual([200, 200, 50])
+    expect(view.instances).toHaveLength(2450)
+    const inputs = ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input)
+    expect(inputs).toHaveLength(3)
+    expect(inputs[0]?.Filters?.[0]).toEqual({ Name: 'tag:aws:autoscaling:groupName', Values: ['web'] })
+    expect(inputs.map((input) => input.MaxResults)).toEqual([1000, 1000, 1000])
   })
 
   it('leaves out an instance EC2 does not describe yet', async () => {
