@@ -340,6 +340,11 @@ export class Agent {
       this.#turnTimer = undefined
       return
     }
+    if (this.#supervisor && this.#supervisor.unhealthyReport() === undefined) {
+      // Every container runs healthy again; the loop only has to age out of its window.
+      this.#log.info({ decision: 'stay' }, 'crash loop: the containers are healthy again; not replacing this instance')
+      return
+    }
     let view: GroupView
     try {
       view = await ctx.connected.fleet.view(ctx.group)
