@@ -10,7 +10,7 @@ import {
   type AutoScalingGroup,
   type LifecycleState,
 } from '@aws-sdk/client-auto-scaling'
-import { CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2'
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsFleet } from '../../../src/adapters/aws/auto-scaling-fleet.js'
@@ -337,6 +337,15 @@ describe('instance calls', () => {
         ],
       },
     ])
+  })
+
+  it('untagInstance is one DeleteTags of the keys, whatever their values; instanceTags one filtered DescribeInstances', async () => {
+    ec2Mock.on(DeleteTagsCommand).resolves({})
+    await fleet.untagInstance('i-1', ['deckhand:reason'])
+    expect(ec2Mock.commandCalls(DeleteTagsCommand).map((call) => call.args[0].input)).toEqual([{ Resources: ['i-1'], Tags: [{ Key: 'deckhand:reason' }] }])
+    ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', Tags: [{ Key: 'deckhand:state', Value: 'ready' }] }] }] })
+    expect(await fleet.instanceTags('i-1')).toEqual({ 'deckhand:state': 'ready' })
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input.Filters)).toEqual([[{ Name: 'instance-id', Values: ['i-1'] }]])
   })
 
   it('terminate keeps the desired capacity', async () => {
