@@ -21,10 +21,13 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
  */
 export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.+:-]{0,127}$/
 
-/** Undefined when `name` may be used as a service name; else one sentence saying why not. */
-export function serviceNameProblem(name: string): string | undefined {
+/**
+ * Undefined when `name` may be used as a service name; else one sentence saying why not and
+ * `fix` (by default, for the agent: the Auto Scaling group's tag).
+ */
+export function serviceNameProblem(name: string, fix = 'set the deckhand:service tag of the Auto Scaling group to such a name'): string | undefined {
   if (SERVICE_NAME.test(name)) return undefined
-  return `The service name "${shown(name)}" is not allowed; a service name is 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit (set the deckhand:service tag of the Auto Scaling group to such a name).`
+  return `The service name "${shown(name)}" is not allowed; a service name is 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit (${fix}).`
 }
 
 /** Undefined when `version` may replace `${version}`; else one sentence saying why not. */
