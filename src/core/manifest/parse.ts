@@ -86,7 +86,9 @@ function schemaIssues(issues: readonly z.core.$ZodIssue[]): ManifestIssue[] {
       }
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
-      return [{ path: formatPath(issue.path), message: 'has the wrong type; check the manifest reference' }]
+      const expected = [...new Set(issue.errors.flatMap((option) => option.flatMap((inner) => (inner.code === 'invalid_type' && inner.path.length === 0 ? [EXPECTED[inner.expected] ?? inner.expected] : []))))]
+      const what = expected.length > 0 ? expected.join(' or ') : 'another type (see the manifest reference)'
+      return [{ path: formatPath(issue.path), message: `expected ${what}, got ${got(issue.input)}` }]
     }
     if (issue.code === 'invalid_key') {
       // The key itself is wrong (a name out of its character set): the key's own rule says why.
