@@ -95,6 +95,7 @@ async function main(): Promise<number> {
           status: new FileStatusStore(stateDir),
           bootRecord: new FileBootRecordStore(stateDir),
           hostShutdown: new SystemdHostShutdown(),
+          stateDir,
           runningEnv: new DockerRunningEnv(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
           random: Math.random,

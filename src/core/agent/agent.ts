@@ -65,8 +65,8 @@ export interface AgentDependencies {
   readonly runningEnv?: RunningEnv
   readonly host: HostCapacity
   readonly random: () => number
-  /** Checks the service name before it is used in paths and names. */
-  readonly serviceNameProblem?: (name: string) => string | undefined
+  /** The agent's state dir, which no unprivileged container may mount. Default /var/lib/deckhand. */
+  readonly stateDir?: string
   /** How often IMDS is asked whether this instance is terminating. Default 5 s (AWS's advice for spot). */
   readonly terminationPollMs?: number
   /** Overrides the terminate hook's heartbeat period (tests); default a third of its timeout. */
@@ -192,6 +192,7 @@ export class Agent {
       fleet: ctx.connected.fleet,
       service: ctx.service,
       group: ctx.group,
+      ...(this.#deps.stateDir === undefined ? {} : { stateDir: this.#deps.stateDir }),
       booted: { manifest: ctx.manifest, manifestVersion: ctx.config.manifest.version, ...(ctx.config.release ? { releaseVersion: ctx.config.release.version } : {}) },
     })
     lifecycle.setRevision(ctx.desired.revision)

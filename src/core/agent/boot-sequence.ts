@@ -10,7 +10,7 @@
  * instance that was ready has no deadline: it retries until AWS answers, since uncertainty never
  * takes a serving instance down, and it never needs SSM for what the instance already runs.
  */
-import { formatIssues, parseManifest, withRevision, type DesiredState, type Manifest } from '../manifest/index.js'
+import { formatIssues, parseManifest, serviceNameProblem, withRevision, type DesiredState, type Manifest } from '../manifest/index.js'
 import { DeckhandError, isDeckhandError } from '../errors.js'
 import { persist, type PersistOptions } from '../persist.js'
 import { containerName } from '../supervisor/container-config.js'
@@ -59,8 +59,8 @@ export interface BootSequenceDependencies {
   readonly scheduler: Scheduler
   readonly logger: Logger
   readonly random: () => number
-  /** Checks the service name (an Auto Scaling tag, used in paths and names); a sentence when it is unusable. */
-  readonly serviceNameProblem?: (name: string) => string | undefined
+  /** The agent's state dir, which no unprivileged container may mount. Default /var/lib/deckhand. */
+  readonly stateDir?: string
 }
 
 /** Called as soon as each is known, so the agent can fail the instance properly from then on. */
@@ -119,13 +119,14 @@ export async function runBootSequence(deps: BootSequenceDependencies, deadline: 
   }
 
   const service = record?.service ?? info.tags[SERVICE_TAG] ?? group
-  const nameProblem = deps.serviceNameProblem?.(service)
+  // The service name is an Auto Scaling tag, and becomes paths, container names and labels.
+  const nameProblem = serviceNameProblem(service)
   if (nameProblem !== undefined) throw new BootFailure(nameProblem)
 
   const loaded: ServiceConfig = record
     ? { manifest: record.manifest, ...(record.release ? { release: record.release } : {}) }
     : await step(`the config under /deckhand/${service}/ in SSM`, (signal) => config.load(service, signal))
-  const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value })
+  const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(deps.stateDir === undefined ? {} : { stateDir: deps.stateDir }) })
   if (!parsed.ok) throw new BootFailure(`The manifest in ${manifestParameter(service)} is invalid:\n${formatIssues(parsed.issues)}\nfix it with deckhand validate and set it again.`)
   const manifest = parsed.manifest
   const ebs = Object.entries(manifest.volumes).find(([, spec]) => spec.kind === 'ebs')

@@ -69,12 +69,14 @@ export class DriftReader {
   readonly #manifests = new Map<string, Known>()
   /** Parameters whose versions every check reads: those of the booted manifest and of any manifest seen since. */
   readonly #watched: Set<string>
+  readonly #stateDir: string | undefined
 
-  constructor(options: { config: ConfigStore; fleet: Fleet; service: string; group: string; booted: { manifest: Manifest; manifestVersion: number; releaseVersion?: number } }) {
+  constructor(options: { config: ConfigStore; fleet: Fleet; service: string; group: string; stateDir?: string; booted: { manifest: Manifest; manifestVersion: number; releaseVersion?: number } }) {
     this.#config = options.config
     this.#fleet = options.fleet
     this.#service = options.service
     this.#group = options.group
+    this.#stateDir = options.stateDir
     this.#watched = new Set(options.booted.manifest.parameters)
     this.#manifests.set(key(options.booted.manifestVersion, options.booted.releaseVersion), { manifest: options.booted.manifest })
   }
@@ -95,7 +97,7 @@ export class DriftReader {
     if (known === undefined) {
       const loaded = await this.#config.load(this.#service, signal)
       calls += 1
-      const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value })
+      const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(this.#stateDir === undefined ? {} : { stateDir: this.#stateDir }) })
       known = parsed.ok ? { manifest: parsed.manifest } : { invalid: `the manifest now in ${manifestName} is invalid; not rolling to it:\n${formatIssues(parsed.issues)}` }
       this.#manifests.set(key(loaded.manifest.version, loaded.release?.version), known)
     }

@@ -313,3 +313,31 @@ describe('Agent: a spot notice', () => {
     expect(t.runtime.all().map((c) => c.status)).toEqual(['exited', 'exited'])
   })
 })
+
+describe('Agent: hostile input from SSM and tags', () => {
+  it('fails the boot with a sentence for a service tag that would climb out of the state dir', async () => {
+    const t = setup({ info: { tags: { 'deckhand:service': '../../etc' } } })
+    await t.advance(1_000)
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:reason']).toMatch(/^The service name "\.\.\/\.\.\/etc" is not allowed/)
+    expect(t.fleet.calls).toContain('complete launch ABANDON')
+    t.stop('SIGTERM')
+    await t.exit
+  })
+
+  it('fails the boot like any invalid manifest for a YAML alias bomb, a version with a slash', async () => {
+    const bomb = setup({ manifest: 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n' })
+    await bomb.advance(1_000)
+    expect(bomb.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('failed')
+    expect(bomb.fleet.tags.get('i-0123')?.['deckhand:reason']).toMatch(/^The manifest in \/deckhand\/web-asg\/manifest is invalid/)
+    expect(bomb.fleet.calls).toContain('complete launch ABANDON')
+    bomb.stop('SIGTERM')
+    await bomb.exit
+    const slash = setup()
+    slash.ssm.put('/deckhand/web-asg/version', '../../1')
+    await slash.advance(1_000)
+    expect(slash.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('failed')
+    expect(slash.fleet.calls).toContain('complete launch ABANDON')
+    slash.stop('SIGTERM')
+    await slash.exit
+  })
+})
