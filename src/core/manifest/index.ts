@@ -6,4 +6,4 @@ export { parseManifest, withRevision, type Manifest, type ManifestResult, type P
 export { formatDuration, parseDuration, type Quantity } from './quantities.js'
 export { MAX_MANIFEST_BYTES } from './read-yaml.js'
 export { allocatable, resolveResources, systemReserve, type HostCapacity, type ResolvedResources } from './resources.js'
-export { stopOrder } from './order.js'
+export { stopLevels, stopOrder } from './order.js'

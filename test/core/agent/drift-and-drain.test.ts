@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkDrift } from '../../../src/core/agent/drift.js'
-import { fitDrainDelay, stopBudgetMs, stopLevels } from '../../../src/core/agent/drain.js'
+import { fitDrainDelay, stopBudgetMs } from '../../../src/core/agent/drain.js'
+import { stopLevels } from '../../../src/core/manifest/index.js'
 
 const rollout = { maxUnavailable: 1, bootDeadlineMs: 600_000, drainDelayMs: 0, warmupMs: 0 }
 const booted = { revision: 'r1', imageId: 'ami-1', rollout }
