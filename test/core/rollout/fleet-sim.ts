@@ -109,8 +109,13 @@ export interface StepRecord {
   readonly outForReplacement: number
   /** Instances out of service for a reason no agent chose: a host rebooted and not put back yet. */
   readonly disrupted: number
-  /** Slots freed by a crash-looping (degraded) instance through the gate's `not-ready` free pass, whose replacement does not serve yet. */
-  readonly degradedFreed: number
+  /**
+   * Slots freed through the gate by an instance whose agent was crash-looping (degraded), whose
+   * replacement does not serve yet. The gate has no rule for a degraded self: it goes for free
+   * (`not-ready`) or, on a view that still shows it ready, through the budget, beside the
+   * crash-loop turns that spend the same maxUnavailable.
+   */
+  readonly degradedLeft: number
   /** The shared dependency is down at this step. */
   readonly outage: boolean
   /** Crash-looping instances that set themselves Unhealthy at this step. */
@@ -169,6 +174,8 @@ interface Live {
   rebooting: boolean
   /** Its host rebooted and its agent has not put it back yet. */
   putBack: boolean
+  /** The gate let it go while it crash-looped, and its agent was restarted before Terminate. */
+  interruptedDegraded: boolean
 }
 
 type SlotKind = 'budget' | 'unbudgeted' | 'degraded' | 'free'
@@ -222,6 +229,7 @@ export function simulate(config: SimConfig): SimResult {
         agentBackAt: undefined,
         rebooting: false,
         putBack: false,
+        interruptedDegraded: false,
       })
     }
     launches.splice(0, launches.length, ...launches.filter((l) => l.at > step))
@@ -280,7 +288,7 @@ export function simulate(config: SimConfig): SimResult {
         interrupted.push(l)
         continue
       }
-      const kind: SlotKind = result.code === 'within-budget' ? 'budget' : serves(l, now) ? 'unbudgeted' : l.agent?.state === 'degraded' ? 'degraded' : 'free'
+      const kind: SlotKind = l.agent?.state === 'degraded' ? 'degraded' : result.code === 'within-budget' ? 'budget' : serves(l, now) ? 'unbudgeted' : 'free'
       decided.push({ l, kind })
     }
     if (chaos) {
@@ -302,7 +310,7 @@ export function simulate(config: SimConfig): SimResult {
       terminations: decided.map((d) => d.l.id).sort(),
       outForReplacement: outForReplacement({ ...view, instances: live.map(toTruth) }),
       disrupted: live.filter((l) => !leaving(l) && l.putBack).length,
-      degradedFreed: count('degraded'),
+      degradedLeft: count('degraded') + live.filter((l) => l.interruptedDegraded).length,
       outage: down,
       turns: turns.map((l) => l.id).sort(),
       events,
@@ -313,6 +321,7 @@ export function simulate(config: SimConfig): SimResult {
       leave(l, step, l.id)
     }
     for (const l of interrupted) {
+      l.interruptedDegraded = l.agent?.state === 'degraded'
       transition(l, 'draining', step)
       restartAgent(l, step, 'after tagging draining, before Terminate')
     }
@@ -395,6 +404,7 @@ export function simulate(config: SimConfig): SimResult {
   function startAgent(l: Live, step: number): Desired {
     const { readyAt, drain } = l.record
     l.agentBackAt = undefined
+    l.interruptedDegraded = false
     // A restarted agent starts from boot.json (SPEC §1.10): ready if the instance served, draining if a drain was begun.
     l.agent = drain
       ? { state: 'draining', revision: l.runs, ...(readyAt === undefined ? {} : { readyAt }) }
@@ -506,6 +516,7 @@ export function simulate(config: SimConfig): SimResult {
       agentBackAt: undefined,
       rebooting: false,
       putBack: false,
+      interruptedDegraded: false,
     }
     const ready = (runs: string, readyAt: number | undefined): Live => {
       const state: Desired = { state: 'ready', revision: runs, ...(readyAt === undefined ? {} : { readyAt }) }
@@ -560,9 +571,9 @@ function toView(l: Live): InstanceView {
   }
 }
 
-/** The instance as its agent knows itself (its tags while no agent runs): what the tags will say once written. */
+/** The instance as its agent knows itself, or as its next agent will (from boot.json) while none runs. */
 function toTruth(l: Live): InstanceView {
-  const state = l.agent?.state ?? l.tags.state
+  const state = l.agent?.state ?? (l.record.drain ? 'draining' : l.record.readyAt !== undefined ? 'ready' : l.tags.state)
   return { ...toView(l), ...(state === undefined ? {} : { state }) }
 }
 
