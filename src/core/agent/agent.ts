@@ -3,10 +3,13 @@
  *
  * Design. The agent composes parts that each have one job:
  *   boot-sequence.ts     identity, group, config and parameters, into a complete BootContext
+ *   boot-deadline.ts     rollout.bootDeadline, from the first agent's start, over all of it
  *   lifecycle.ts         the only writer of the instance's tags, hooks and health, reconciled
  *   drift.ts             should this instance be replaced (pure), and the cheap reads it needs
+ *   drift-watch.ts       the periodic, budgeted drift check and the rollout gate's question
+ *   crash-loop-turns.ts  when a crash-looping instance may go Unhealthy (a dependency outage)
  *   termination-watch.ts is it being terminated (IMDS, then the group)
- *   drain.ts             how a drain fits its time
+ *   drain.ts             stopping the host's side of a drain, in time for a spot notice
  * and the supervisor (containers) and the rollout gate. This file only wires them: it turns the
  * supervisor's states, the drift checks, the termination watch and signals into lifecycle
  * transitions, one at a time through one serial chain, so no two of them race.
@@ -19,16 +22,12 @@
  * serving until the next agent adopts them (SPEC §1.10). Uncertainty never terminates anything.
  */
 import { boot } from '../boot/boot.js'
-import { isDeckhandError } from '../errors.js'
 import type { RolloutSpec } from '../manifest/index.js'
-import { pause, persist } from '../persist.js'
-import { gate } from '../rollout/gate.js'
-import { formatReadyAt, TAG_READY_AT, TAG_REVISION, TAG_STATE, type GroupView, type LaunchTemplateRef } from '../rollout/group-view.js'
-import { driftIntervalBoundMs, driftIntervalMs, viewDescribeCalls } from '../rollout/drift-interval.js'
-import { replacementTurn } from '../rollout/replacement-turn.js'
+import { persist } from '../persist.js'
+import { formatReadyAt } from '../rollout/group-view.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
 import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
-import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
+import type { Clock, Scheduler } from '../../ports/clock.js'
 import type { GroupInfo } from '../../ports/fleet.js'
 import type { HealthProbe } from '../../ports/health-probe.js'
 import type { HostShutdown } from '../../ports/host-shutdown.js'
@@ -40,8 +39,10 @@ import type { VolumeProvider } from '../../ports/volumes.js'
 import type { HostCapacity } from '../manifest/index.js'
 import { BootDeadline } from './boot-deadline.js'
 import { BootFailure, runBootSequence, type BootContext, type Connected } from './boot-sequence.js'
-import { checkDrift, DriftReader, type CheckCalls } from './drift.js'
-import { fitDrainDelay, stopBudgetMs } from './drain.js'
+import { CrashLoopTurns } from './crash-loop-turns.js'
+import { DriftReader } from './drift.js'
+import { DriftWatch } from './drift-watch.js'
+import { stopEverything } from './drain.js'
 import { InstanceLifecycle, type DesiredLifecycle } from './lifecycle.js'
 import { TerminationWatch, type TerminationNotice } from './termination-watch.js'
 
@@ -75,10 +76,6 @@ export interface AgentDependencies {
   readonly driftIntervalMs?: number
 }
 
-const TAG_PREFIX = 'deckhand:'
-/** Fewest seconds between two replacement-turn reads of a crash-looping instance. */
-const MIN_TURN_INTERVAL_MS = 30_000
-
 export class Agent {
   readonly #deps: AgentDependencies
   #log: Logger
@@ -92,15 +89,10 @@ export class Agent {
   #supervisor: Supervisor | undefined
   #booting: Promise<Supervisor | undefined> | undefined
   #policy: RolloutSpec | undefined
-  #fleetSize = 1
-  #reader: DriftReader | undefined
-  #driftTimer: Cancellable | undefined
-  #turnTimer: Cancellable | undefined
-  #checking = false
-  #throttled = 0
-  #lastCalls: CheckCalls = { ssm: 1, autoScaling: 1, ec2: 0 }
-  #imdsTagsOff = false
-  #launchedFrom: { readonly template?: LaunchTemplateRef } | undefined
+  /** The group's desired capacity as last read, shared with the parts that pace themselves by it. */
+  readonly #groupSize = { size: 1 }
+  #drift: DriftWatch | undefined
+  #turns: CrashLoopTurns | undefined
   #drainPromise: Promise<void> | undefined
   #leaving = false
   /** Supervisor states, handled one at a time in the order they came. */
@@ -165,7 +157,7 @@ export class Agent {
       scheduler: this.#deps.scheduler,
       random: this.#deps.random,
       ...(this.#deps.terminationPollMs === undefined ? {} : { everyMs: this.#deps.terminationPollMs }),
-      fleetSize: () => this.#fleetSize,
+      fleetSize: () => this.#groupSize.size,
       askGroup: () => this.#record?.readyAt !== undefined,
       onTermination: (notice) => void this.#drain(notice),
     })
@@ -174,7 +166,7 @@ export class Agent {
 
   #grouped(group: string, info: GroupInfo, record: BootRecord | undefined): void {
     this.#groupName = group
-    this.#fleetSize = Math.max(1, info.desiredCapacity)
+    this.#groupSize.size = Math.max(1, info.desiredCapacity)
     this.#lifecycle?.setHooks({ group, hooks: info.hooks, ...(info.heartbeatTimeouts ? { heartbeatTimeouts: info.heartbeatTimeouts } : {}) })
     // A boot longer than the launch hook's heartbeat timeout must not get its default result.
     if (record?.launchCompleted !== true) this.#lifecycle?.heartbeat('launching')
@@ -187,14 +179,6 @@ export class Agent {
     this.#record = ctx.record
     this.#policy = ctx.desired.rollout
     this.#log = this.#log.child({ service: ctx.service, revision: ctx.desired.revision })
-    this.#reader = new DriftReader({
-      config: ctx.connected.config,
-      fleet: ctx.connected.fleet,
-      service: ctx.service,
-      group: ctx.group,
-      ...(this.#deps.stateDir === undefined ? {} : { stateDir: this.#deps.stateDir }),
-      booted: { manifest: ctx.manifest, manifestVersion: ctx.config.manifest.version, ...(ctx.config.release ? { releaseVersion: ctx.config.release.version } : {}) },
-    })
     lifecycle.setRevision(ctx.desired.revision)
     if (!ctx.restarted) {
       this.#log.info({ group: ctx.group, version: ctx.desired.version, containers: ctx.desired.containers.map((c) => c.name) }, 'booting')
@@ -203,20 +187,7 @@ export class Agent {
     } else if (ctx.record.readyAt !== undefined) {
       this.#log.info({ group: ctx.group, version: ctx.desired.version, readyAt: formatReadyAt(ctx.record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
     }
-    if (ctx.record.drain) {
-      // A drain an earlier agent began and did not finish: finish it if the instance is really
-      // leaving, else put the instance back once its containers are healthy again.
-      const notice = await persist('whether a termination is under way', () => this.#watch?.underWay(this.#stop.signal) ?? Promise.resolve(null), {
-        scheduler: this.#deps.scheduler,
-        logger: this.#log,
-        random: this.#deps.random,
-        signal: this.#stop.signal,
-      }).catch(() => undefined)
-      if (notice) return void this.#drain(notice)
-      this.#log.info({ reason: ctx.record.drain.reason }, 'an earlier agent began a drain, and no termination is under way: putting the instance back once its containers are healthy')
-      const { drain: _unfinished, ...rest } = ctx.record
-      await this.#saveRecord(rest)
-    }
+    if (ctx.record.drain && (await this.#resumedDrain(ctx, ctx.record.drain.reason))) return
 
     // A ready instance restarted: no boot deadline (nothing it runs may fail for lack of time).
     const remaining = ctx.record.readyAt === undefined ? deadline.remainingMs() : 2 ** 31 - 1
@@ -248,7 +219,54 @@ export class Agent {
     const supervisor = this.#supervisor
     supervisor.onStateChange((state, detail) => this.#enqueue(() => this.#onSupervisorState(state, detail)))
     await this.#enqueue(() => this.#onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail))
-    this.#scheduleDriftCheck(true)
+    this.#watchDrift(ctx, lifecycle)
+  }
+
+  /**
+   * A drain an earlier agent began and did not finish: finished when the instance is really
+   * leaving (true), else forgotten, and the instance is put back once its containers are healthy.
+   */
+  async #resumedDrain(ctx: BootContext, reason: string): Promise<boolean> {
+    const notice = await persist('whether a termination is under way', () => this.#watch?.underWay(this.#stop.signal) ?? Promise.resolve(null), {
+      scheduler: this.#deps.scheduler,
+      logger: this.#log,
+      random: this.#deps.random,
+      signal: this.#stop.signal,
+    }).catch(() => undefined)
+    if (notice) {
+      void this.#drain(notice)
+      return true
+    }
+    this.#log.info({ reason }, 'an earlier agent began a drain, and no termination is under way: putting the instance back once its containers are healthy')
+    const { drain: _unfinished, ...rest } = ctx.record
+    await this.#saveRecord(rest)
+    return false
+  }
+
+  #watchDrift(ctx: BootContext, lifecycle: InstanceLifecycle): void {
+    this.#drift = new DriftWatch({
+      ctx,
+      lifecycle,
+      reader: new DriftReader({
+        config: ctx.connected.config,
+        fleet: ctx.connected.fleet,
+        service: ctx.service,
+        group: ctx.group,
+        ...(this.#deps.stateDir === undefined ? {} : { stateDir: this.#deps.stateDir }),
+        booted: { manifest: ctx.manifest, manifestVersion: ctx.config.manifest.version, ...(ctx.config.release ? { releaseVersion: ctx.config.release.version } : {}) },
+      }),
+      metadata: this.#deps.metadata,
+      clock: this.#deps.clock,
+      scheduler: this.#deps.scheduler,
+      random: this.#deps.random,
+      logger: this.#log,
+      ...(this.#deps.driftIntervalMs === undefined ? {} : { intervalMs: this.#deps.driftIntervalMs }),
+      fleet: this.#groupSize,
+      stopped: () => this.#drainPromise !== undefined || this.#leaving,
+      onRollout: (rollout) => void (this.#policy = rollout),
+      replace: (reason) => this.#replaceByGate(lifecycle, reason),
+    })
+    this.#drift.start()
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
@@ -287,8 +305,7 @@ export class Agent {
       if (!(await lifecycle.transition('ready', { restore: true }))) return
       this.#log.info({ state: 'ready' }, 'the instance is back in service')
     } else if (lifecycle.state === 'degraded') {
-      this.#turnTimer?.cancel()
-      this.#turnTimer = undefined
+      this.#turns?.cancel()
       if (!(await lifecycle.transition('ready'))) return
       this.#log.info({ state: 'ready' }, 'the crash loop is over; the instance serves again')
     }
@@ -318,140 +335,28 @@ export class Agent {
 
   /**
    * A crash loop on an instance that served: tagged degraded, and set Unhealthy only in its turn
-   * (replacement-turn.ts), so a dependency outage never takes down more than maxUnavailable.
+   * (crash-loop-turns.ts), so a dependency outage never takes down more than maxUnavailable.
    */
   async #degraded(reason: string): Promise<void> {
     const lifecycle = this.#lifecycle
-    if (!lifecycle || lifecycle.markedUnhealthy) return
-    await lifecycle.transition('degraded', { reason })
-    if (this.#turnTimer) return
-    const check = () => {
-      const bound = driftIntervalBoundMs({ fleetSize: this.#fleetSize, autoScalingCalls: 1, ec2Calls: viewDescribeCalls(this.#fleetSize), minIntervalMs: MIN_TURN_INTERVAL_MS })
-      this.#turnTimer = this.#deps.scheduler.after(bound * (1 + 0.2 * this.#deps.random()), () => void this.#enqueue(() => this.#replacementTurn()).finally(() => this.#turnTimer !== undefined && check()))
-    }
-    await this.#replacementTurn()
-    if (!lifecycle.markedUnhealthy && lifecycle.state === 'degraded') check()
-  }
-
-  async #replacementTurn(): Promise<void> {
-    const lifecycle = this.#lifecycle
     const ctx = this.#ctx
-    if (!lifecycle || !ctx || lifecycle.state !== 'degraded' || lifecycle.markedUnhealthy || this.#drainPromise) {
-      this.#turnTimer?.cancel()
-      this.#turnTimer = undefined
-      return
-    }
-    if (this.#supervisor && this.#supervisor.unhealthyReport() === undefined) {
-      // Every container runs healthy again; the loop only has to age out of its window.
-      this.#log.info({ decision: 'stay' }, 'crash loop: the containers are healthy again; not replacing this instance')
-      return
-    }
-    let view: GroupView
-    try {
-      view = await ctx.connected.fleet.view(ctx.group)
-    } catch (error) {
-      this.#log.warn({ reason: messageOf(error) }, 'could not read the group to see whether this crash-looping instance may be replaced; staying up')
-      return
-    }
-    this.#fleetSize = Math.max(1, view.desiredCapacity)
-    const turn = replacementTurn(view, { instanceId: ctx.identity.instanceId }, this.#policy ?? ctx.desired.rollout)
-    this.#log.info({ decision: turn.decision === 'replace' ? 'unhealthy' : 'stay', reason: turn.reason, out: turn.out, maxUnavailable: turn.maxUnavailable }, `crash loop: ${turn.decision === 'replace' ? 'replacing this instance' : 'waiting for its turn'}`)
-    if (turn.decision !== 'replace') return
-    this.#turnTimer?.cancel()
-    this.#turnTimer = undefined
-    await lifecycle.setUnhealthy(lifecycle.desired.reason ?? 'crash loop')
-  }
-
-  // ---- drift ----
-
-  /**
-   * The first check comes at a random phase of the interval, so a fleet that booted together
-   * spreads its calls over the whole interval instead of the ±10% jitter window.
-   */
-  #scheduleDriftCheck(first = false): void {
-    if (this.#drainPromise || this.#leaving) return
-    const interval =
-      this.#deps.driftIntervalMs ??
-      driftIntervalMs({
-        fleetSize: this.#fleetSize,
-        random: this.#deps.random(),
-        throttledCount: this.#throttled,
-        callsPerCheck: this.#lastCalls.ssm,
-        autoScalingCalls: this.#lastCalls.autoScaling,
-        ec2Calls: this.#lastCalls.ec2,
-      })
-    const delay = first ? this.#deps.random() * interval : interval
-    this.#driftTimer?.cancel()
-    this.#driftTimer = this.#deps.scheduler.after(delay, () => {
-      void this.driftCheck().finally(() => this.#scheduleDriftCheck())
+    if (!lifecycle || !ctx || lifecycle.markedUnhealthy) return
+    await lifecycle.transition('degraded', { reason })
+    this.#turns ??= new CrashLoopTurns({
+      lifecycle,
+      fleet: ctx.connected.fleet,
+      group: ctx.group,
+      instanceId: ctx.identity.instanceId,
+      scheduler: this.#deps.scheduler,
+      random: this.#deps.random,
+      logger: this.#log,
+      groupSize: this.#groupSize,
+      rollout: () => this.#policy ?? ctx.desired.rollout,
+      healthy: () => this.#supervisor !== undefined && this.#supervisor.unhealthyReport() === undefined,
+      stopped: () => this.#drainPromise !== undefined || this.#leaving,
+      enqueue: (work) => this.#enqueue(work),
     })
-  }
-
-  /**
-   * One drift check: the instance's own tags reconciled (IMDS, free), one GetParameters for the
-   * versions, one DescribeAutoScalingGroups; the view and the gate only when out of date.
-   */
-  async driftCheck(): Promise<void> {
-    const { ctx, lifecycle, reader } = { ctx: this.#ctx, lifecycle: this.#lifecycle, reader: this.#reader }
-    if (!ctx || !lifecycle || !reader || this.#drainPromise || this.#leaving || this.#checking) return
-    this.#checking = true
-    const calls = { ssm: 0, autoScaling: 0, ec2: 0 }
-    let throttled = false
-    const noteFailure = (error: unknown) => {
-      if (isDeckhandError(error) && error.retryable) throttled = true
-    }
-    try {
-      await this.#reconcileTags(ctx, lifecycle, calls).catch((error: unknown) => {
-        noteFailure(error)
-        this.#log.debug({ reason: messageOf(error) }, 'could not read the instance tags to reconcile them')
-      })
-      let read: Awaited<ReturnType<DriftReader['wanted']>>
-      try {
-        read = await reader.wanted()
-        calls.ssm += read.calls
-      } catch (error) {
-        noteFailure(error)
-        calls.ssm += reader.ssmCallsPerCheck
-        this.#log.warn({ reason: messageOf(error), throttled: this.#throttled + 1 }, 'drift check could not read SSM; keeping everything as it is')
-        return
-      }
-      const launch = await reader.launch()
-      calls.autoScaling += 1
-      this.#fleetSize = Math.max(1, launch.desiredCapacity)
-      const launchedFrom = await this.#ownLaunchTemplate(ctx, calls)
-      const verdict = checkDrift({ revision: ctx.desired.revision, imageId: ctx.identity.imageId, rollout: ctx.desired.rollout }, { wanted: read.wanted, launch, ...(launchedFrom ? { launchedFrom } : {}) })
-      this.#policy = verdict.rollout
-      if (verdict.kind === 'stay') {
-        if ('unrollable' in read.wanted) this.#log.error({ decision: 'stay', reason: verdict.reason }, `drift check: ${verdict.reason.split('\n')[0] ?? ''}`)
-        else this.#log.debug({ decision: 'stay' }, 'drift check: up to date')
-        return
-      }
-      const view = await ctx.connected.fleet.view(ctx.group)
-      calls.autoScaling += 1
-      calls.ec2 += viewDescribeCalls(view.instances.length)
-      this.#fleetSize = Math.max(1, view.desiredCapacity)
-      const self = view.instances.find((i) => i.id === ctx.identity.instanceId)
-      if (self && !this.#drainPromise) {
-        await lifecycle.observe({
-          ...(self.state === undefined ? {} : { [TAG_STATE]: self.state }),
-          ...(self.revision === undefined ? {} : { [TAG_REVISION]: self.revision }),
-          ...(self.readyAt === undefined ? {} : { [TAG_READY_AT]: formatReadyAt(self.readyAt) }),
-        })
-      }
-      const state = this.#drainPromise ? 'draining' : lifecycle.state
-      const result = gate(view, { instanceId: ctx.identity.instanceId, revision: ctx.desired.revision, desiredRevision: verdict.desiredRevision, state }, verdict.rollout, this.#deps.clock.now())
-      this.#log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision: verdict.desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
-      // A drain that began while the view was read (SIGTERM, a spot notice) has the instance now.
-      if (result.decision !== 'terminate' || this.#drainPromise || this.#leaving) return
-      await this.#replaceByGate(lifecycle, `replaced by the rollout: ${result.reason}`)
-    } catch (error) {
-      noteFailure(error)
-      this.#log.warn({ reason: messageOf(error) }, 'drift check failed; keeping everything as it is')
-    } finally {
-      this.#throttled = throttled ? this.#throttled + 1 : 0
-      this.#lastCalls = { ssm: Math.max(1, calls.ssm), autoScaling: Math.max(1, calls.autoScaling), ec2: calls.ec2 }
-      this.#checking = false
-    }
+    await this.#turns.start()
   }
 
   /** Tags draining first, so every other agent's next view counts this instance as leaving, then asks the group to terminate it. */
@@ -465,36 +370,6 @@ export class Agent {
       throw error
     }
     void this.#drain({ reason })
-  }
-
-  /** The instance's own deckhand tags, from IMDS when it serves them, else one DescribeInstances. */
-  async #reconcileTags(ctx: BootContext, lifecycle: InstanceLifecycle, calls: { ec2: number }): Promise<void> {
-    let tags = this.#imdsTagsOff ? undefined : await this.#deps.metadata.instanceTags(TAG_PREFIX)
-    if (tags === undefined) {
-      this.#imdsTagsOff = true
-      calls.ec2 += 1
-      tags = await ctx.connected.fleet.instanceTags(ctx.identity.instanceId)
-    }
-    if (this.#drainPromise || this.#leaving) return
-    await lifecycle.observe(Object.fromEntries(Object.entries(tags).filter(([key]) => key.startsWith(TAG_PREFIX))))
-  }
-
-  /**
-   * The launch template version this instance was launched from, as the group's view shows it
-   * (EC2's `aws:ec2launchtemplate:*` tags), read once. Not the group's version when the agent
-   * started: one made between the launch and the agent's start (the OS boot), or before an agent
-   * restart, would look like this instance's own, and the instance would never be replaced.
-   * Unknown (not in the view yet) compares as nothing, and is asked again at the next check.
-   */
-  async #ownLaunchTemplate(ctx: BootContext, calls: { autoScaling: number; ec2: number }): Promise<LaunchTemplateRef | undefined> {
-    if (this.#launchedFrom) return this.#launchedFrom.template
-    const view = await ctx.connected.fleet.view(ctx.group)
-    calls.autoScaling += 1
-    calls.ec2 += viewDescribeCalls(view.instances.length)
-    const self = view.instances.find((instance) => instance.id === ctx.identity.instanceId)
-    if (!self) return undefined
-    this.#launchedFrom = self.launchTemplate ? { template: self.launchTemplate } : {}
-    return self.launchTemplate
   }
 
   // ---- stopping ----
@@ -519,9 +394,8 @@ export class Agent {
 
   #cancelTimers(): void {
     this.#watch?.stop()
-    this.#driftTimer?.cancel()
-    this.#turnTimer?.cancel()
-    this.#turnTimer = undefined
+    this.#drift?.stop()
+    this.#turns?.cancel()
     this.#lifecycle?.close()
   }
 
@@ -554,24 +428,23 @@ export class Agent {
           }
         }
         // The hooks as they are now: one added since the boot must be completed and heartbeated too.
-        await this.#refreshHooks()
+        if (this.#groupName) await lifecycle?.refreshHooks(this.#groupName)
         lifecycle?.heartbeat('terminating', this.#deps.heartbeatMs === undefined ? {} : { everyMs: this.#deps.heartbeatMs })
         // A boot under way may be creating and starting containers right now (its first pass
         // cannot be aborted): let it hand over its supervisor, then stop what it started.
         const supervisor = this.#supervisor ?? (await this.#booting)
-        const desired = this.#ctx?.desired
-        if (supervisor && desired) {
-          const fit = fitDrainDelay(this.#policy?.drainDelayMs ?? desired.rollout.drainDelayMs, stopBudgetMs(desired), clock.now(), notice.reclaimAt)
-          if (fit.cut !== undefined) this.#log.warn({ reason: fit.cut }, 'the drain is cut to fit the spot notice')
-          if (fit.delayMs > 0) {
-            this.#log.info({ drainDelay: fit.delayMs }, 'waiting for the load balancer to drain connections')
-            await pause(scheduler, fit.delayMs)
-          }
-          await supervisor.drain()
-          const volumes = this.#deps.volumes(this.#ctx?.service ?? '')
-          for (const [name, spec] of Object.entries(desired.volumes)) {
-            await volumes.release(name, spec).catch((error: unknown) => this.#log.error({ volume: name, reason: messageOf(error) }, 'could not release the volume'))
-          }
+        const ctx = this.#ctx
+        if (supervisor && ctx) {
+          await stopEverything({
+            supervisor,
+            desired: ctx.desired,
+            drainDelayMs: this.#policy?.drainDelayMs ?? ctx.desired.rollout.drainDelayMs,
+            volumes: this.#deps.volumes(ctx.service),
+            reclaimAt: notice.reclaimAt,
+            clock,
+            scheduler,
+            logger: this.#log,
+          })
         }
         await lifecycle?.complete('terminating', 'CONTINUE')
         this.#log.info({ state: 'drained' }, 'drained')
@@ -581,19 +454,6 @@ export class Agent {
       }
     })()
     return this.#drainPromise
-  }
-
-  /** Re-reads the group's hooks; on failure the ones read at boot stand. */
-  async #refreshHooks(): Promise<void> {
-    const fleet = this.#ctx?.connected.fleet ?? this.#lifecycle?.fleet
-    const group = this.#groupName
-    if (!fleet || !group || !this.#lifecycle) return
-    const fresh = await fleet.group(group).catch((error: unknown) => {
-      this.#log.warn({ reason: messageOf(error) }, 'could not re-read the lifecycle hooks; using those read at boot')
-      return undefined
-    })
-    if (!fresh) return
-    this.#lifecycle.setHooks({ group, hooks: fresh.hooks, ...(fresh.heartbeatTimeouts ? { heartbeatTimeouts: fresh.heartbeatTimeouts } : {}) })
   }
 }
 

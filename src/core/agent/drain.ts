@@ -1,4 +1,9 @@
 import { formatDuration, stopLevels, type DesiredState } from '../manifest/index.js'
+import { pause } from '../persist.js'
+import type { Supervisor } from '../supervisor/supervisor.js'
+import type { Clock, Scheduler } from '../../ports/clock.js'
+import type { Logger } from '../../ports/logger.js'
+import type { VolumeProvider } from '../../ports/volumes.js'
 
 /** How long stopping every container takes at most, level by level. */
 export function stopBudgetMs(desired: Pick<DesiredState, 'containers'>): number {
@@ -19,5 +24,33 @@ export function fitDrainDelay(drainDelayMs: number, stopMs: number, now: number,
   return {
     delayMs: available,
     cut: `drainDelay cut from ${formatDuration(drainDelayMs)} to ${formatDuration(available)}: the spot notice leaves ${formatDuration(Math.max(0, reclaimAt - now))}, and stopping the containers takes up to ${formatDuration(stopMs)}`,
+  }
+}
+
+/**
+ * The part of a drain (SPEC §1.9) that touches the host: wait drainDelay for the load balancer
+ * (cut to fit a spot notice, saying what was cut), stop the containers level by level, release
+ * the volumes. Stopped containers are kept, for `docker logs`; volumes are never deleted.
+ */
+export async function stopEverything(options: {
+  readonly supervisor: Pick<Supervisor, 'drain'>
+  readonly desired: DesiredState
+  readonly drainDelayMs: number
+  readonly volumes: VolumeProvider
+  readonly reclaimAt: number | undefined
+  readonly clock: Clock
+  readonly scheduler: Scheduler
+  readonly logger: Logger
+}): Promise<void> {
+  const { desired, logger: log } = options
+  const fit = fitDrainDelay(options.drainDelayMs, stopBudgetMs(desired), options.clock.now(), options.reclaimAt)
+  if (fit.cut !== undefined) log.warn({ reason: fit.cut }, 'the drain is cut to fit the spot notice')
+  if (fit.delayMs > 0) {
+    log.info({ drainDelay: fit.delayMs }, 'waiting for the load balancer to drain connections')
+    await pause(options.scheduler, fit.delayMs)
+  }
+  await options.supervisor.drain()
+  for (const [name, spec] of Object.entries(desired.volumes)) {
+    await options.volumes.release(name, spec).catch((error: unknown) => log.error({ volume: name, reason: error instanceof Error ? error.message : String(error) }, 'could not release the volume'))
   }
 }

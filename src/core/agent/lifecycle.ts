@@ -122,6 +122,18 @@ export class InstanceLifecycle {
     this.#target = target
   }
 
+  /**
+   * Reads the group's hooks again (a drain does, so a hook added since the boot is completed and
+   * heartbeated too); on failure the ones read before stand.
+   */
+  async refreshHooks(group: string): Promise<void> {
+    const fresh = await this.#options.fleet.group(group).catch((error: unknown) => {
+      this.#options.logger.warn({ reason: message(error) }, 'could not re-read the lifecycle hooks; using those read at boot')
+      return undefined
+    })
+    if (fresh) this.setHooks({ group, hooks: fresh.hooks, ...(fresh.heartbeatTimeouts ? { heartbeatTimeouts: fresh.heartbeatTimeouts } : {}) })
+  }
+
   get hooks(): HookTarget | undefined {
     return this.#target
   }
