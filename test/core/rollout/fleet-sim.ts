@@ -279,7 +279,7 @@ export function simulate(config: SimConfig): SimResult {
       const age = pick(0, Math.min(config.staleness, step))
       const seen = history[step - age]!
       const entry = seen.instances.find((i) => i.id === l.id)
-
+      if (chaos && l.agent) reconcile(l, step)
       const state = config.selfKnowledge === 'own-state' ? (l.agent?.state ?? 'booting') : (entry?.state ?? 'booting')
       const result = gate(seen, { instanceId: l.id, revision: l.runs, desiredRevision: NEW, state }, config.policy, now)
       if (result.decision !== 'terminate') continue
