@@ -219,4 +219,27 @@ describe('known gaps', () => {
     expect(result.records[2]!.turns).toEqual(['i-002', 'i-008'])
     expect(result.records.filter((r) => r.outage && r.step >= 3).every((r) => r.outForReplacement === 2)).toBe(true)
   })
+
+  it('a host rebooted (a drain, not a termination) whose containers then crash-loop stays draining for good, and the release stalls', () => {
+    // i-002's host reboots at step 0 and is back at step 3, its agent starting as `draining`
+    // (boot.json) to put it back once healthy. Its containers crash-loop for a cause on that host:
+    // `allowed('draining', 'degraded')` and `allowed('draining', 'failed')` are false, so the
+    // agent neither takes a crash-loop turn nor fails: the instance stays InService, Healthy and
+    // tagged draining, never replaced, one short for every peer; the gate tells it
+    // `already-leaving`, and with maxUnavailable 1 the last old instance waits `no-budget` forever.
+    const config: SimConfig = {
+      ...TWO_SERVING_OLD,
+      initial: Array.from({ length: 3 }, (_, i) => ({ kind: 'serving-old' as const, launchedStepsAgo: 1 + i, readyAfter: 1 })),
+      checkChance: 0.5,
+      steps: 300,
+      chaos: { ...TWO_SERVING_OLD.chaos!, outage: undefined, rebootChance: 0.1, brokenAfterReboot: 1, until: 3, turnChance: 0.5 },
+    }
+    const result = simulate(config)
+    const events = result.records.flatMap((r) => r.events)
+    expect(events.filter((e) => e.includes('host reboots'))).toEqual(['i-002 host reboots'])
+    expect(events).toContain('i-002 lifecycle stays draining: degraded does not follow it')
+    expect(result.finished).toBe(false)
+    expect(result.records.length).toBe(300)
+    expect(result.records[299]).toMatchObject({ unavailable: 1, outForReplacement: 1 })
+  })
 })

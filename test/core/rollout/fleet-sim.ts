@@ -63,6 +63,8 @@ export interface Chaos {
   readonly interruptChance: number
   /** Chance per step that the host of a ready instance reboots: the agent drains, but nothing terminates it. */
   readonly rebootChance: number
+  /** Chance that a rebooted host's containers never get healthy again (a cause on that host alone). */
+  readonly brokenAfterReboot?: number
   /** Restarts, interruptions and reboots happen only before this step, so that a run can settle. */
   readonly until: number
   /** A shared dependency is down from step `from` to step `to` (excluded): every app crash-loops, nothing new gets ready. */
@@ -176,6 +178,8 @@ interface Live {
   putBack: boolean
   /** The gate let it go while it crash-looped, and its agent was restarted before Terminate. */
   interruptedDegraded: boolean
+  /** Its containers crash-loop whatever the dependencies do. */
+  hostBroken: boolean
 }
 
 type SlotKind = 'budget' | 'unbudgeted' | 'degraded' | 'free'
@@ -200,6 +204,8 @@ export function simulate(config: SimConfig): SimResult {
   let launched = 0
   let events: string[] = []
   const note = (text: string) => void events.push(text)
+  /** The last refusal noted per instance: a crash loop asks every step, the trace says it once. */
+  const refused = new Map<string, string>()
 
   for (let step = 0; step < config.steps; step++) {
     const now = START + step * STEP_MS
@@ -230,6 +236,7 @@ export function simulate(config: SimConfig): SimResult {
         rebooting: false,
         putBack: false,
         interruptedDegraded: false,
+        hostBroken: false,
       })
     }
     launches.splice(0, launches.length, ...launches.filter((l) => l.at > step))
@@ -245,10 +252,10 @@ export function simulate(config: SimConfig): SimResult {
       if (l.lifecycleState === 'Pending:Wait' && l.agent?.state === 'ready' && l.write === undefined) l.lifecycleState = 'InService'
       if (l.containers === 'starting' && l.readyAtStep !== undefined && l.readyAtStep <= step) {
         l.readyAtStep = undefined
-        l.containers = l.fails ? 'broken' : down ? 'crash-loop' : 'healthy'
+        l.containers = l.fails ? 'broken' : down || l.hostBroken ? 'crash-loop' : 'healthy'
       }
       if (down && l.containers === 'healthy') l.containers = 'crash-loop'
-      if (!down && l.containers === 'crash-loop') l.containers = 'healthy'
+      if (!down && !l.hostBroken && l.containers === 'crash-loop') l.containers = 'healthy'
       supervise(l, step, now)
       if (l.unhealthySince !== undefined && step - l.unhealthySince >= ASG_HEALTH_DELAY && !leaving(l)) {
         note(`${l.id} replaced by the group (Unhealthy)`)
@@ -362,9 +369,12 @@ export function simulate(config: SimConfig): SimResult {
     const from = l.agent
     if (from === undefined) return false
     if (!allowed(from.state, to, detail.restore === true ? { restore: true } : {})) {
-      if (from.state !== to) note(`${l.id} lifecycle stays ${from.state}: ${to} does not follow it`)
+      const refusal = `${l.id} lifecycle stays ${from.state}: ${to} does not follow it`
+      if (refused.get(l.id) !== refusal) note(refusal)
+      refused.set(l.id, refusal)
       return false
     }
+    refused.delete(l.id)
     const readyAt = from.readyAt ?? detail.readyAt
     if (from.state === to && from.readyAt === readyAt) return true
     l.agent = { state: to, ...(from.revision === undefined ? {} : { revision: from.revision }), ...(readyAt === undefined ? {} : { readyAt }) }
@@ -434,7 +444,8 @@ export function simulate(config: SimConfig): SimResult {
         l.rebooting = false
         l.containers = 'starting'
         l.readyAtStep = step + chancePick(config.bootSteps.min, config.bootSteps.max)
-        note(`${l.id} host back up`)
+        l.hostBroken = chance() < (chaos.brokenAfterReboot ?? 0)
+        note(`${l.id} host back up${l.hostBroken ? '; its containers will crash-loop for good' : ''}`)
       }
       note(`${l.id} agent started again as ${startAgent(l, step).state}`)
       return
@@ -517,6 +528,7 @@ export function simulate(config: SimConfig): SimResult {
       rebooting: false,
       putBack: false,
       interruptedDegraded: false,
+      hostBroken: false,
     }
     const ready = (runs: string, readyAt: number | undefined): Live => {
       const state: Desired = { state: 'ready', revision: runs, ...(readyAt === undefined ? {} : { readyAt }) }
