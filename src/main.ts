@@ -41,6 +41,20 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
 }
 
 /**
+ * Keeps the process open until `run` settles. The scheduler's timers do not (a drained agent must
+ * exit at once), and while dockerd restarts or a failed boot waits for its termination nothing
+ * else may: the process would end silently in the middle of its work.
+ */
+async function holdOpen<T>(run: () => Promise<T>): Promise<T> {
+  const alive = setInterval(() => undefined, 1 << 30)
+  try {
+    return await run()
+  } finally {
+    clearInterval(alive)
+  }
+}
+
+/**
  * The agent's own configuration is wrong (a DECKHAND_* variable, the state directory): restarting
  * it will not help, so it exits with EX_CONFIG, which the systemd unit's RestartPreventExitStatus
  * names, instead of being restarted in a loop.
@@ -102,13 +116,9 @@ async function main(): Promise<number> {
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
           ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
         })
-        // The scheduler's timers do not hold the process open (a drained agent must exit), so
-        // this does, until the agent says it is done: a failed boot waits for its termination.
-        const alive = setInterval(() => undefined, 1 << 30)
         try {
-          return await agent.run(stopSignal())
+          return await holdOpen(() => agent.run(stopSignal()))
         } finally {
-          clearInterval(alive)
           adapters?.destroy()
         }
       }),
@@ -120,9 +130,8 @@ async function main(): Promise<number> {
           import('./adapters/clock/system-clock.js'),
         ])
         let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
-        const alive = setInterval(() => undefined, 1 << 30)
         try {
-          return await drain(options, {
+          return await holdOpen(() => drain(options, {
             bootRecord: new FileBootRecordStore(stateDir),
             status: new FileStatusStore(stateDir),
             alive: isAlive,
@@ -133,9 +142,8 @@ async function main(): Promise<number> {
             },
             clock: new SystemClock(),
             out,
-          })
+          }))
         } finally {
-          clearInterval(alive)
           adapters?.destroy()
         }
       },
@@ -153,7 +161,7 @@ async function main(): Promise<number> {
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: options.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json') })
         await ensureStateDir(stateDir)
         const runtime = new DockerRuntime()
-        return up(options, {
+        return holdOpen(() => up(options, {
           logger,
           clock: new SystemClock(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
@@ -164,7 +172,7 @@ async function main(): Promise<number> {
           status: new FileStatusStore(stateDir),
           volumes: (service) => new LocalVolumes({ stateDir, service, logger }),
           stopRequested: stopSignal(),
-        })
+        }))
       },
     },
     { out, err },
