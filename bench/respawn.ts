@@ -3,8 +3,8 @@
  *
  * A crash is `kill -9` of the container's main process from the host (its State.Pid): Docker's
  * restart policy ignores `docker kill`, which counts as a manual stop. Three series run in the
- * same minutes, each container hit once per period (11.5 s, so every run lasted > 10 s and both
- * backoffs are back at their first step, 100 ms), staggered by a third of a period so that no
+ * same minutes, each container hit once per period (11.5 s, so every run lasted > 10 s: Docker is
+ * back at its first step, 100 ms, and deckhand restarts at once from the die event), staggered by a third of a period so that no
  * two recoveries overlap:
  *   - deckhand: container `k` of a `deckhand up` (sleeper image), kill -9;
  *   - Docker: a `docker run -d --restart always` sleeper with the same create options, kill -9;
@@ -23,7 +23,8 @@ import { Child, sleep } from './lib/proc.js'
 import { ms, summarize, verdict, type Summary } from './lib/stats.js'
 import { heading, table } from './lib/table.js'
 
-export const RESPAWN_GOAL = 1.2
+/** deckhand against Docker's restart policy after kill -9 (issue 12): p50 at most 0.75x, p95 at most 1.0x. */
+export const RESPAWN_GOAL = { p50: 0.75, p95: 1.0 } as const
 
 export interface RespawnSample {
   /** start event time minus the time just before the kill (or remove). */
@@ -152,7 +153,7 @@ export async function respawnBench(options: { dir: string; root: string; kills: 
   const dockerSummary = summarize(result.dockerKill.map((s) => s.eventMs))
   for (const percentile of ['p50', 'p95'] as const) {
     const ratio = deckhand[percentile] / dockerSummary[percentile]
-    result.goals.push({ percentile, deckhand: deckhand[percentile], docker: dockerSummary[percentile], ratio, pass: ratio <= RESPAWN_GOAL })
+    result.goals.push({ percentile, deckhand: deckhand[percentile], docker: dockerSummary[percentile], ratio, pass: ratio <= RESPAWN_GOAL[percentile] })
   }
   return result
 }
@@ -198,11 +199,11 @@ export function printRespawn(result: RespawnResult): string {
   out.push(`1-minute load average after each round: ${Math.min(...result.loads).toFixed(1)} to ${Math.max(...result.loads).toFixed(1)}`)
   const removeCall = summarize(result.deckhandRemove.map((s) => s.removeCallMs ?? Number.NaN))
   out.push(`(the docker rm -f call itself took p50 ${ms(removeCall.p50)}, p95 ${ms(removeCall.p95)} of the rm -f figures)`)
-  out.push('', `Goal: deckhand <= ${RESPAWN_GOAL}x Docker's restart-policy latency after kill -9`)
+  out.push('', `Goal: deckhand p50 <= ${RESPAWN_GOAL.p50}x and p95 <= ${RESPAWN_GOAL.p95}x Docker's restart-policy latency after kill -9`)
   out.push(
     table(
       ['percentile', 'deckhand', 'docker restart policy', 'ratio', 'goal', 'verdict'],
-      result.goals.map((g) => [g.percentile, ms(g.deckhand), ms(g.docker), `${g.ratio.toFixed(2)}x`, `<= ${RESPAWN_GOAL}x`, verdict(g.pass)]),
+      result.goals.map((g) => [g.percentile, ms(g.deckhand), ms(g.docker), `${g.ratio.toFixed(2)}x`, `<= ${RESPAWN_GOAL[g.percentile]}x`, verdict(g.pass)]),
     ),
   )
   for (const failure of result.failures) out.push(`FAILED SAMPLE: ${failure}`)

@@ -76,9 +76,12 @@ async function main(): Promise<number> {
     process.argv.slice(2),
     {
       validate: (file, options) => validate(file, options, out),
-      status: (options) => status(new FileStatusStore(stateDir), options, out),
+      status: async (options) => {
+        const { readLiveStatus } = await import('./adapters/metrics/live-status.js')
+        return status(new FileStatusStore(stateDir), options, out, Date.now(), () => readLiveStatus(process.env.DECKHAND_METRICS_ADDR))
+      },
       agent: () => configErrorsExit(async () => {
-        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials, DockerRunningEnv }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { SystemdHostShutdown }] = await Promise.all([
+        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials, DockerRunningEnv }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { SystemdHostShutdown }, { startMetricsEndpoint }] = await Promise.all([
           import('./core/agent/agent.js'),
           import('./adapters/status/file-boot-record.js'),
           import('./adapters/aws/index.js'),
@@ -89,16 +92,19 @@ async function main(): Promise<number> {
           import('./adapters/clock/system-clock.js'),
           import('./adapters/log/pino-logger.js'),
           import('./adapters/host/systemd-host-shutdown.js'),
+          import('./adapters/metrics/metrics-endpoint.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
         await ensureStateDir(stateDir)
+        const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
+        const { metrics } = endpoint
         const clock = new SystemClock()
         let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
         const agent = new Agent({
           metadata: new aws.ImdsMetadata(),
           connect: (identity) => {
-            adapters = aws.createAwsAdapters({ region: identity.region, logger })
-            const runtime = new DockerRuntime({ credentials: adapters.ecr(new DockerConfigCredentials()) })
+            adapters = aws.createAwsAdapters({ region: identity.region, logger, metrics })
+            const runtime = new DockerRuntime({ credentials: adapters.ecr(new DockerConfigCredentials()), metrics })
             return { config: adapters.config, fleet: adapters.fleet, runtime, images: new ParallelImageFetcher({ runtime, logger }) }
           },
           volumes: (service) => new LocalVolumes({ stateDir, service, logger }),
@@ -115,11 +121,13 @@ async function main(): Promise<number> {
           random: Math.random,
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
           ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
+          metrics,
         })
         try {
           return await holdOpen(() => agent.run(stopSignal()))
         } finally {
           adapters?.destroy()
+          await endpoint.close()
         }
       }),
       drain: async (options) => {
@@ -148,7 +156,7 @@ async function main(): Promise<number> {
         }
       },
       up: async (options) => {
-        const [{ up }, { DockerRuntime }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { NoParameters }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
+        const [{ up }, { DockerRuntime }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { NoParameters }, { SystemClock }, { createLogger, parseLogLevel }, { startMetricsEndpoint }] = await Promise.all([
           import('./cli/up.js'),
           import('./adapters/docker/index.js'),
           import('./adapters/health-probe/index.js'),
@@ -157,10 +165,12 @@ async function main(): Promise<number> {
           import('./adapters/local/no-parameters.js'),
           import('./adapters/clock/system-clock.js'),
           import('./adapters/log/pino-logger.js'),
+          import('./adapters/metrics/metrics-endpoint.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: options.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json') })
         await ensureStateDir(stateDir)
-        const runtime = new DockerRuntime()
+        const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
+        const runtime = new DockerRuntime({ metrics: endpoint.metrics })
         return holdOpen(() => up(options, {
           logger,
           clock: new SystemClock(),
@@ -171,8 +181,9 @@ async function main(): Promise<number> {
           parameters: new NoParameters(),
           status: new FileStatusStore(stateDir),
           volumes: (service) => new LocalVolumes({ stateDir, service, logger }),
+          metrics: endpoint.metrics,
           stopRequested: stopSignal(),
-        }))
+        }).finally(() => endpoint.close()))
       },
     },
     { out, err },

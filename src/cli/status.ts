@@ -1,16 +1,29 @@
 import type { StatusReport, StatusStore } from '../ports/status-store.js'
 import { DeckhandError } from '../core/errors.js'
 
-/** `deckhand status [--json]`: what the running agent last wrote, checked against its pid. */
-export async function status(store: StatusStore & { path: string }, options: { json?: boolean }, out: (line: string) => void, now = Date.now()): Promise<number> {
-  const report = await store.read()
+/**
+ * `deckhand status [--json]`: the running agent's status from its endpoint (DECKHAND_METRICS_ADDR),
+ * else what the last agent wrote to the status file, checked against its pid. The endpoint is
+ * asked only when the file names an agent that is alive, and used only when it answers with
+ * that agent's pid: another agent on the same engine (tests, local fleets) may hold the address.
+ */
+export async function status(
+  store: StatusStore & { path: string },
+  options: { json?: boolean },
+  out: (line: string) => void,
+  now = Date.now(),
+  live: () => Promise<StatusReport | undefined> = async () => undefined,
+): Promise<number> {
+  const written = await store.read()
+  const alive = written !== undefined && isAlive(written.pid)
+  const served = alive ? await live() : undefined
+  const report = served !== undefined && served.pid === written?.pid ? served : written
   if (!report) {
     throw new DeckhandError(
       'NOT_RUNNING',
       `No deckhand agent has written its status here yet (no ${store.path}); an agent still booting writes it when its containers start, otherwise start one (deckhand up -f FILE, or systemctl start deckhand) or set DECKHAND_STATE_DIR to the agent's state directory.`,
     )
   }
-  const alive = isAlive(report.pid)
   if (options.json) {
     out(JSON.stringify({ ...report, running: alive }, null, 2))
     return alive ? 0 : 3

@@ -8,6 +8,7 @@ import type { ContainerRuntime } from '../ports/container-runtime.js'
 import type { HealthProbe } from '../ports/health-probe.js'
 import type { ImageFetcher } from '../ports/image-fetcher.js'
 import type { Logger } from '../ports/logger.js'
+import type { Metrics } from '../ports/metrics.js'
 import type { ParameterSource } from '../ports/parameters.js'
 import type { StatusStore } from '../ports/status-store.js'
 import type { VolumeProvider } from '../ports/volumes.js'
@@ -32,6 +33,8 @@ export interface UpEnvironment {
   readonly parameters: ParameterSource
   readonly status: StatusStore
   volumes(service: string): VolumeProvider
+  /** What the metrics endpoint serves; main starts and stops the endpoint itself. */
+  readonly metrics?: Metrics
   /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
   readonly stopRequested: Promise<string>
 }
@@ -75,6 +78,7 @@ export async function up(options: UpOptions, env: UpEnvironment): Promise<number
       scheduler: env.clock,
       logger: env.logger,
       status: env.status,
+      ...(env.metrics ? { metrics: env.metrics } : {}),
       signal: stop.signal,
     })
   } catch (error) {

@@ -79,6 +79,10 @@ export interface RuntimeEvent {
   /** Docker's action: start, die, kill, oom, destroy, health_status: healthy, ... */
   readonly action: string
   readonly name?: string
+  /** When it happened, epoch ms (the engine's clock, the host's). */
+  readonly at?: number
+  /** With `die`: the main process's exit code. */
+  readonly exitCode?: number
 }
 
 export interface ContainerRuntime {

@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Dockerode from 'dockerode'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import { DeckhandProcess, type LogRecord } from '../support/deckhand-process.js'
+import { promisify } from 'node:util'
+import { scrape, type Scrape } from '../adapters/metrics/prometheus-text.js'
 import { restartDockerd } from '../support/docker-daemon.js'
 import { images } from '../support/images.js'
 import { waitFor } from '../support/wait.js'
@@ -40,9 +45,27 @@ async function manifest(name: string, text: string): Promise<{ file: string; ser
 }
 
 function up(m: { file: string; stateDir: string }, ...extra: string[]): DeckhandProcess {
-  const p = new DeckhandProcess(['up', '-f', m.file, '--log-format', 'json', ...extra], { DECKHAND_STATE_DIR: m.stateDir })
+  return upWith(m, {}, ...extra)
+}
+
+/** Each agent gets a metrics address of its own (port 0: any free one), so parallel agents do not meet there. */
+function upWith(m: { file: string; stateDir: string }, env: Record<string, string>, ...extra: string[]): DeckhandProcess {
+  const p = new DeckhandProcess(['up', '-f', m.file, '--log-format', 'json', ...extra], { DECKHAND_STATE_DIR: m.stateDir, DECKHAND_METRICS_ADDR: '127.0.0.1:0', ...env })
   processes.push(p)
   return p
+}
+
+/** The agent's metrics URL, from its log. */
+async function metricsUrl(agent: DeckhandProcess): Promise<string> {
+  return (await agent.waitForLog('serving metrics', (l) => l.msg === 'serving metrics and status')).url as string
+}
+
+/** Scrapes until `ok` holds, then returns that scrape. */
+function scrapeUntil(what: string, url: string, ok: (s: Scrape) => boolean): Promise<Scrape> {
+  return waitFor(what, async () => {
+    const s = await scrape(url)
+    return ok(s) ? s : undefined
+  })
 }
 
 const ready = (l: LogRecord) => l.msg === 'instance ready'
@@ -116,8 +139,13 @@ containers:
     restart: { crashLoop: { restarts: 3, within: 1m } }
 `)
     const agent = up(m)
+    const url = await metricsUrl(agent)
     const line = await agent.waitForLog('crash loop', (l) => l.msg === 'instance crash-loop')
     expect(line.reason).toBe('bad restarted 3 times within 1m')
+    const metrics = await scrapeUntil('the metrics to say crash-loop', url, (s) => s.value('deckhand_instance_state', { state: 'crash-loop' }) === 1)
+    expect(metrics.value('deckhand_instance_state', { state: 'ready' })).toBe(0)
+    expect(metrics.value('deckhand_container_restarts_total', { container: 'bad' })).toBeGreaterThanOrEqual(3)
+    expect(metrics.value('deckhand_container_last_exit_code', { container: 'bad' })).toBe(3)
     // The state is logged as it changes; the status file follows at the end of that pass.
     const status = await waitFor('the status file to say crash-loop', async () => {
       const s = JSON.parse(await readFile(join(m.stateDir, 'status.json'), 'utf8')) as { state: string; detail?: string }
@@ -205,5 +233,51 @@ containers:
     const stderr = agent.stderr.join('').trim()
     expect(stderr.split('\n')).toHaveLength(1)
     expect(stderr).toMatch(/127\.0\.0\.1:5000\/deckhand-test\/does-not-exist:1/)
+  })
+
+  it('serves metrics that match what happened: a kill -9 raises restarts by one, and status reads the endpoint', async () => {
+    const m = await manifest('metrics', `containers: { app: { image: ${images.sleeper}, stopTimeout: 2s } }`)
+    const agent = up(m)
+    const url = await metricsUrl(agent)
+    await agent.waitForLog('ready', ready)
+    const before = await scrapeUntil('the metrics to say ready', url, (s) => s.value('deckhand_instance_state', { state: 'ready' }) === 1)
+    expect(before.value('deckhand_container_up', { container: 'app' })).toBe(1)
+    expect(before.value('deckhand_container_healthy', { container: 'app' })).toBe(1)
+    expect(before.value('deckhand_container_restarts_total', { container: 'app' })).toBe(0)
+    expect(before.value('deckhand_docker_calls_total', { operation: 'create', outcome: 'ok' })).toBe(1)
+    expect(before.value('deckhand_docker_calls_total', { operation: 'start', outcome: 'ok' })).toBe(1)
+    expect(before.value('deckhand_boot_duration_seconds', { outcome: 'ready' })).toBeGreaterThan(0)
+    expect(before.histogram('deckhand_respawn_duration_seconds')?.count).toBe(0)
+
+    process.kill((await inspect(containerName(m.service, 'app'))).State.Pid, 'SIGKILL')
+    await agent.waitForLog('restarted', (l) => l.msg === 'container restarted' && l.restarts === 1)
+    const after = await scrapeUntil('the metrics to count the restart', url, (s) => s.value('deckhand_container_restarts_total', { container: 'app' }) === 1 && s.value('deckhand_container_up', { container: 'app' }) === 1)
+    expect(after.value('deckhand_container_last_exit_code', { container: 'app' })).toBe(137)
+    expect(after.value('deckhand_container_oom_kills_total', { container: 'app' })).toBe(0)
+    expect(after.histogram('deckhand_respawn_duration_seconds')?.count).toBe(1)
+    expect(after.value('deckhand_docker_calls_total', { operation: 'start', outcome: 'ok' })).toBe(2)
+
+    const served = (await (await fetch(`${url}/status`)).json()) as { pid: number; containers: { name: string; restarts: number }[] }
+    expect(served).toMatchObject({ pid: agent.pid, service: m.service, containers: [{ name: 'app', restarts: 1 }] })
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', 'status', '--json'], {
+      env: { ...process.env, DECKHAND_STATE_DIR: m.stateDir, DECKHAND_METRICS_ADDR: url.replace('http://', '') },
+    })
+    expect(JSON.parse(stdout)).toMatchObject({ pid: agent.pid, running: true, containers: [{ name: 'app', restarts: 1 }] })
+  })
+
+  it('keeps supervising when the metrics address is taken, and says so in one sentence naming it and DECKHAND_METRICS_ADDR', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    try {
+      const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`
+      const m = await manifest('taken', `containers: { app: { image: ${images.sleeper}, stopTimeout: 2s } }`)
+      const agent = upWith(m, { DECKHAND_METRICS_ADDR: address })
+      await agent.waitForLog('ready', ready)
+      expect(agent.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+        `${address} is already in use, so deckhand serves no metrics or status there and keeps supervising; set DECKHAND_METRICS_ADDR to a free host:port, or to off.`,
+      ])
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
   })
 })

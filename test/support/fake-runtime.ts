@@ -260,7 +260,10 @@ export class FakeRuntime implements ContainerRuntime {
   private emit(id: string, action: string, labels?: Readonly<Record<string, string>>): void {
     const c = this.containers.get(id)
     const own = labels ?? c?.config.labels ?? {}
-    for (const s of this.subscribers) if (matches(own, s.labels)) s.push({ containerId: id, action, ...(c ? { name: c.config.name } : {}) })
+    // As Docker's do: the time, and with a die the exit code.
+    const exit = action === 'die' && c?.exitCode !== undefined ? { exitCode: c.exitCode } : {}
+    const event = { containerId: id, action, at: this.clock.now(), ...(c ? { name: c.config.name } : {}), ...exit }
+    for (const s of this.subscribers) if (matches(own, s.labels)) s.push(event)
   }
 
   private check(): void {

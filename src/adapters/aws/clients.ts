@@ -1,7 +1,11 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { ECRClient } from '@aws-sdk/client-ecr'
-import { SSMClient } from '@aws-sdk/client-ssm'
+import { SSMClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-ssm'
+// Types only, of the package every SDK client is built on (no code of it is loaded from here).
+import type { FinalizeRequestMiddleware } from '@smithy/types'
+import type { Metrics } from '../../ports/metrics.js'
+import { isThrottling } from './errors.js'
 
 /**
  * The SDK clients, built in one place with the same settings:
@@ -16,6 +20,10 @@ import { SSMClient } from '@aws-sdk/client-ssm'
  *   which also covers a body that stalls after the headers) gets the same value. The options go
  *   in as a plain object, which every client turns into its own NodeHttpHandler
  *   (`NodeHttpHandler.create`), so deckhand needs no direct dependency on that package.
+ *
+ * - With `metrics`, every attempt is counted by operation (GetParameter) and outcome (ok,
+ *   throttled, error): a middleware just inside the SDK's retries, so the throttles the SDK
+ *   retried away show too, which is what tells how close a fleet runs to a quota.
  *
  * Nothing else: endpoints come from the environment, which the SDK reads itself
  * (@smithy/core endpoints, `getEndpointFromConfig(serviceId)`): `AWS_ENDPOINT_URL_<SERVICE ID>`
@@ -34,6 +42,7 @@ export interface AwsClientOptions {
   readonly requestTimeoutMs?: number
   /** TCP (and TLS) connection set-up; default 3 s. */
   readonly connectionTimeoutMs?: number
+  readonly metrics?: Metrics
 }
 
 export interface AwsClients {
@@ -69,14 +78,15 @@ export function awsClientConfig(options: AwsClientOptions) {
 
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config = awsClientConfig(options)
-  const ecr = new Map<string, ECRClient>([[options.region, new ECRClient(config)]])
-  const ssm = new SSMClient(config)
-  const autoScaling = new AutoScalingClient(config)
-  const ec2 = new EC2Client(config)
+  const counted = <C extends CountableClient>(client: C): C => (options.metrics ? countCalls(client, options.metrics) : client)
+  const ecr = new Map<string, ECRClient>([[options.region, counted(new ECRClient(config))]])
+  const ssm = counted(new SSMClient(config))
+  const autoScaling = counted(new AutoScalingClient(config))
+  const ec2 = counted(new EC2Client(config))
   const ecrFor = (region: string): ECRClient => {
     let client = ecr.get(region)
     if (client === undefined) {
-      client = new ECRClient(awsClientConfig({ ...options, region }))
+      client = counted(new ECRClient(awsClientConfig({ ...options, region })))
       ecr.set(region, client)
     }
     return client
@@ -91,4 +101,24 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       for (const client of [ssm, autoScaling, ec2, ...ecr.values()]) client.destroy()
     },
   }
+}
+
+type CountableClient = SSMClient | AutoScalingClient | EC2Client | ECRClient
+
+/** Adds the counting middleware (see the comment at the top) to one client. */
+function countCalls<C extends CountableClient>(client: C, metrics: Metrics): C {
+  const stack = client.middlewareStack as SSMClient['middlewareStack']
+  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+      const operation = (context.commandName ?? 'unknown').replace(/Command$/, '')
+      try {
+        const result = await next(args)
+        metrics.call('aws', operation, 'ok')
+        return result
+      } catch (error) {
+        metrics.call('aws', operation, isThrottling(error) ? 'throttled' : 'error')
+        throw error
+      }
+    }
+  stack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'deckhandCallMetrics', override: true })
+  return client
 }

@@ -97,6 +97,11 @@ function awsMessage(error: unknown): string {
   return oneLine(text.replace(/\s+/g, ' '), { max: 300 }).replace(/\.$/, '')
 }
 
+/** AWS asked this agent to slow down: by a throttling error name or HTTP 429. */
+export function isThrottling(error: unknown): boolean {
+  return THROTTLING.has(errorName(error) ?? '') || httpStatus(error) === 429
+}
+
 export function errorName(error: unknown): string | undefined {
   const name = shape(error).name
   return typeof name === 'string' ? name : undefined
@@ -118,7 +123,7 @@ export function translateAwsError(error: unknown, action: string, signal?: Abort
   const name = oneLine(errorName(error) ?? 'Error', { max: 100 })
   const status = httpStatus(error)
   const options = { cause: error }
-  if (THROTTLING.has(name) || status === 429) {
+  if (isThrottling(error)) {
     return new DeckhandError('AWS_UNAVAILABLE', `AWS throttled ${action} (${name}); deckhand backs off and tries again.`, { retryable: true, ...options })
   }
   if (ACCESS_DENIED.has(name)) {

@@ -82,6 +82,8 @@ export function toRuntimeEvent(message: unknown): RuntimeEvent | undefined {
     Action?: unknown
     status?: unknown
     id?: unknown
+    time?: unknown
+    timeNano?: unknown
     Actor?: { ID?: unknown; Attributes?: Record<string, unknown> | null }
   }
   if (event.Type !== undefined && event.Type !== 'container') return undefined
@@ -89,5 +91,13 @@ export function toRuntimeEvent(message: unknown): RuntimeEvent | undefined {
   const containerId = typeof event.Actor?.ID === 'string' ? event.Actor.ID : event.id
   if (typeof action !== 'string' || typeof containerId !== 'string') return undefined
   const name = event.Actor?.Attributes?.['name']
-  return { containerId, action, ...(typeof name === 'string' ? { name } : {}) }
+  const exitCode = Number(event.Actor?.Attributes?.['exitCode'] ?? Number.NaN)
+  const at = typeof event.timeNano === 'number' ? Math.floor(event.timeNano / 1e6) : typeof event.time === 'number' ? event.time * 1000 : undefined
+  return {
+    containerId,
+    action,
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(at === undefined ? {} : { at }),
+    ...(action === 'die' && Number.isInteger(exitCode) ? { exitCode } : {}),
+  }
 }

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode'
 import { DeckhandError } from '../../core/errors.js'
 import type { ContainerConfig, ContainerRuntime, ContainerState, RuntimeEvent } from '../../ports/container-runtime.js'
+import { NO_METRICS, type CallOutcome, type Metrics } from '../../ports/metrics.js'
 import { callScope, withSignal } from '../call-scope.js'
 import { toContainerState, toRuntimeEvent, WATCHED_ACTIONS, type EngineContainer } from './container-state.js'
 import { toCreateOptions } from './create-options.js'
@@ -19,6 +20,8 @@ export interface DockerRuntimeOptions {
   readonly callTimeoutMs?: number
   /** A whole pull, layers included. Default 10 min. */
   readonly pullTimeoutMs?: number
+  /** Counts every engine call by operation and outcome. */
+  readonly metrics?: Metrics
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
@@ -40,6 +43,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly #callTimeoutMs: number
   readonly #pullTimeoutMs: number
   readonly #endpoint: string
+  readonly #metrics: Metrics
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#docker = options.docker ?? defaultDocker()
@@ -47,11 +51,12 @@ export class DockerRuntime implements ContainerRuntime {
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     this.#pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS
     this.#endpoint = describeEndpoint(this.#docker)
+    this.#metrics = options.metrics ?? NO_METRICS
   }
 
   async ping(signal?: AbortSignal): Promise<void> {
     try {
-      await this.#call('answer a ping', signal, this.#callTimeoutMs, (abortSignal) =>
+      await this.#call('ping', 'answer a ping', signal, this.#callTimeoutMs, (abortSignal) =>
         (this.#docker.ping as (options: { abortSignal: AbortSignal }) => Promise<unknown>).call(this.#docker, { abortSignal }),
       )
     } catch (error) {
@@ -61,7 +66,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async hasImage(image: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.#call(`inspect image ${image}`, signal, this.#callTimeoutMs, () => this.#docker.getImage(image).inspect())
+      await this.#call('image_inspect', `inspect image ${image}`, signal, this.#callTimeoutMs, () => this.#docker.getImage(image).inspect())
       return true
     } catch (error) {
       if (statusCodeOf(error) === 404) return false
@@ -75,7 +80,7 @@ export class DockerRuntime implements ContainerRuntime {
     const follow: FollowProgress = (stream, onFinished, onProgress) => this.#docker.modem.followProgress(stream, onFinished, onProgress)
     let inBandError: string | undefined
     try {
-      inBandError = await this.#call(`finish pulling ${image}`, signal, this.#pullTimeoutMs, async (abortSignal) => {
+      inBandError = await this.#call('pull', `finish pulling ${image}`, signal, this.#pullTimeoutMs, async (abortSignal) => {
         const stream = await this.#docker.createImage(auth === undefined ? undefined : toWireAuth(auth), { fromImage: repository, tag, abortSignal })
         return followPull(stream, follow, abortSignal)
       })
@@ -94,7 +99,7 @@ export class DockerRuntime implements ContainerRuntime {
   async list(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ContainerState[]> {
     let summaries: Dockerode.ContainerInfo[]
     try {
-      summaries = await this.#call('list containers', signal, this.#callTimeoutMs, (abortSignal) =>
+      summaries = await this.#call('list', 'list containers', signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.listContainers({ all: true, filters: labelFilters(labels), abortSignal }),
       )
     } catch (error) {
@@ -108,7 +113,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspect(idOrName: string, signal?: AbortSignal): Promise<ContainerState | undefined> {
     try {
-      const info = await this.#call(`inspect container ${idOrName}`, signal, this.#callTimeoutMs, (abortSignal) =>
+      const info = await this.#call('inspect', `inspect container ${idOrName}`, signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.getContainer(idOrName).inspect({ abortSignal }),
       )
       return toContainerState(info as unknown as EngineContainer)
@@ -123,7 +128,7 @@ export class DockerRuntime implements ContainerRuntime {
       // Left to itself, dockerode also copies every create option into the query string, and
       // with it the environment's secrets into a URL; `_query` and `_body` keep them apart.
       const { name, ...body } = toCreateOptions(config)
-      const container = await this.#call(`create container ${config.name}`, signal, this.#callTimeoutMs, (abortSignal) =>
+      const container = await this.#call('create', `create container ${config.name}`, signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.createContainer({ _query: { name }, _body: body, abortSignal } as Dockerode.ContainerCreateOptions),
       )
       return container.id
@@ -134,7 +139,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async start(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.#call(`start container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
+      await this.#call('start', `start container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.getContainer(id).start({ abortSignal }),
       )
     } catch (error) {
@@ -155,7 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
   async stop(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     // The engine answers only once the container is down, so the call may take the whole grace period.
     try {
-      await this.#call(`stop container ${shortId(id)}`, signal, timeoutMs + this.#callTimeoutMs, (abortSignal) =>
+      await this.#call('stop', `stop container ${shortId(id)}`, signal, timeoutMs + this.#callTimeoutMs, (abortSignal) =>
         this.#docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000), abortSignal }),
       )
     } catch (error) {
@@ -171,7 +176,7 @@ export class DockerRuntime implements ContainerRuntime {
       // Without `v`: the container's anonymous volumes (an image's VOLUME, a database's data
       // when nobody gave it a named volume) outlive it. Nothing of a user's is deleted; they are
       // left for `docker volume prune`, which the README says.
-      await this.#call(`remove container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
+      await this.#call('remove', `remove container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.getContainer(id).remove({ force: true, v: false, abortSignal }),
       )
     } catch (error) {
@@ -197,7 +202,7 @@ export class DockerRuntime implements ContainerRuntime {
     signal.addEventListener('abort', abort, { once: true })
     try {
       try {
-        stream = await this.#call('open its event stream', signal, this.#callTimeoutMs, () =>
+        stream = await this.#call('events', 'open its event stream', signal, this.#callTimeoutMs, () =>
           this.#docker.getEvents({
             filters: { type: ['container'], event: [...WATCHED_ACTIONS], ...labelFilters(labels) },
             abortSignal: request.signal,
@@ -230,14 +235,20 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** Runs one engine call under the caller's signal and a timeout; see the class comment. */
-  async #call<T>(what: string, signal: AbortSignal | undefined, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs one engine call under the caller's signal and a timeout (see the class comment), and
+   * counts it by `operation` and outcome; a call its caller cancelled is not counted.
+   */
+  async #call<T>(operation: string, what: string, signal: AbortSignal | undefined, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     signal?.throwIfAborted()
     const scope = callScope(signal, timeoutMs)
     try {
-      return await withSignal(run(scope.signal), scope.signal)
+      const result = await withSignal(run(scope.signal), scope.signal)
+      this.#metrics.call('docker', operation, 'ok')
+      return result
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason
+      this.#metrics.call('docker', operation, callOutcome(error))
       if (scope.timedOut) throw timeoutError(this.#endpoint, what, timeoutMs, error)
       throw unreachableError(error, this.#endpoint) ?? error
     } finally {
@@ -248,7 +259,7 @@ export class DockerRuntime implements ContainerRuntime {
   /** A container's env values, to scrub from its start error; none when the engine cannot say. */
   async #envValuesOf(id: string, signal: AbortSignal | undefined): Promise<string[]> {
     try {
-      const info = await this.#call(`inspect container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
+      const info = await this.#call('inspect', `inspect container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
         this.#docker.getContainer(id).inspect({ abortSignal }),
       )
       return envValues(info.Config?.Env)
@@ -293,6 +304,13 @@ export class DockerRuntime implements ContainerRuntime {
     }
     return error
   }
+}
+
+/** 304 (already started, already stopped) is the engine agreeing; 429 is a registry asking to slow down. */
+function callOutcome(error: unknown): CallOutcome {
+  const status = statusCodeOf(error)
+  if (status === 304) return 'ok'
+  return status === 429 ? 'throttled' : 'error'
 }
 
 function defaultDocker(): Dockerode {

@@ -33,6 +33,7 @@ import type { HealthProbe } from '../../ports/health-probe.js'
 import type { HostShutdown } from '../../ports/host-shutdown.js'
 import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-metadata.js'
 import type { Logger } from '../../ports/logger.js'
+import type { Metrics } from '../../ports/metrics.js'
 import type { RunningEnv } from '../../ports/running-env.js'
 import type { StatusStore } from '../../ports/status-store.js'
 import type { VolumeProvider } from '../../ports/volumes.js'
@@ -68,6 +69,8 @@ export interface AgentDependencies {
   readonly random: () => number
   /** The agent's state dir, which no unprivileged container may mount. Default /var/lib/deckhand. */
   readonly stateDir?: string
+  /** What the metrics endpoint serves (SPEC §6): the instance's state, gate decisions, and all the supervisor counts. */
+  readonly metrics?: Metrics
   /** How often IMDS is asked whether this instance is terminating. Default 5 s (AWS's advice for spot). */
   readonly terminationPollMs?: number
   /** Overrides the terminate hook's heartbeat period (tests); default a third of its timeout. */
@@ -149,6 +152,7 @@ export class Agent {
       random: this.#deps.random,
       initial,
       secrets: () => [...(this.#ctx?.values.values() ?? [])].map((v) => v.value),
+      onChange: (desired) => this.#deps.metrics?.instanceState(desired.state, desired.revision ?? ''),
     })
     this.#watch = new TerminationWatch({
       metadata: this.#deps.metadata,
@@ -207,6 +211,7 @@ export class Agent {
         scheduler: this.#deps.scheduler,
         logger: this.#log,
         ...(this.#deps.status ? { status: this.#deps.status } : {}),
+        ...(this.#deps.metrics ? { metrics: this.#deps.metrics } : {}),
         signal: this.#stop.signal,
       })
       this.#booting = booting.catch(() => undefined)
@@ -264,6 +269,7 @@ export class Agent {
       fleet: this.#groupSize,
       stopped: () => this.#drainPromise !== undefined || this.#leaving,
       onRollout: (rollout) => void (this.#policy = rollout),
+      ...(this.#deps.metrics ? { metrics: this.#deps.metrics } : {}),
       replace: (reason) => this.#replaceByGate(lifecycle, reason),
     })
     this.#drift.start()

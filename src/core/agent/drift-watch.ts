@@ -12,6 +12,7 @@ import { driftIntervalMs, viewDescribeCalls } from '../rollout/drift-interval.js
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
 import type { InstanceMetadata } from '../../ports/instance-metadata.js'
 import type { Logger } from '../../ports/logger.js'
+import type { Metrics } from '../../ports/metrics.js'
 import type { BootContext } from './boot-sequence.js'
 import { checkDrift, type CheckCalls, type DriftReader } from './drift.js'
 import type { InstanceLifecycle } from './lifecycle.js'
@@ -35,6 +36,8 @@ export interface DriftWatchOptions {
   stopped(): boolean
   /** The rollout section as it is now, for the agent's other decisions. */
   onRollout(rollout: RolloutSpec): void
+  /** Counts each gate decision by outcome. */
+  readonly metrics?: Metrics
   /** The gate said terminate: take the instance out through its group. */
   replace(reason: string): Promise<void>
 }
@@ -134,6 +137,7 @@ export class DriftWatch {
       const state = this.#o.stopped() ? 'draining' : lifecycle.state
       const result = gate(view, { instanceId: ctx.identity.instanceId, revision: ctx.desired.revision, desiredRevision: verdict.desiredRevision, state }, verdict.rollout, this.#o.clock.now())
       log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision: verdict.desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
+      this.#o.metrics?.gateDecision(result)
       // A drain that began while the view was read (SIGTERM, a spot notice) has the instance now.
       if (result.decision !== 'terminate' || this.#o.stopped()) return
       await this.#o.replace(`replaced by the rollout: ${result.reason}`)

@@ -41,6 +41,8 @@ export interface LifecycleOptions {
   readonly initial: DesiredLifecycle
   /** Values that must never reach a tag (secrets the manifest references). */
   readonly secrets?: () => Iterable<string>
+  /** Told of every change of the desired state, before the tags are written (metrics). */
+  readonly onChange?: (desired: DesiredLifecycle) => void
 }
 
 /** The group as far as hooks are concerned; set once the group is known. */
@@ -156,6 +158,7 @@ export class InstanceLifecycle {
     if (next.state === this.#desired.state && next.reason === this.#desired.reason && next.readyAt === this.#desired.readyAt) return true
     if (this.#desired.reason !== undefined && reason === undefined) this.#removeReason = true
     this.#desired = next
+    this.#options.onChange?.(next)
     await this.#sync()
     return true
   }

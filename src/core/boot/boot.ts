@@ -6,6 +6,7 @@ import type { ContainerConfig, ContainerRuntime } from '../../ports/container-ru
 import type { HealthProbe } from '../../ports/health-probe.js'
 import type { ImageFetcher } from '../../ports/image-fetcher.js'
 import type { Logger } from '../../ports/logger.js'
+import type { Metrics } from '../../ports/metrics.js'
 import type { ParameterSource, ParameterValue } from '../../ports/parameters.js'
 import type { StatusStore } from '../../ports/status-store.js'
 import type { PreparedVolume, VolumeProvider } from '../../ports/volumes.js'
@@ -27,6 +28,8 @@ export interface BootDependencies {
   readonly scheduler: Scheduler
   readonly logger: Logger
   readonly status?: StatusStore
+  /** Boot duration, and everything the supervisor counts. */
+  readonly metrics?: Metrics
   readonly signal?: AbortSignal
 }
 
@@ -76,14 +79,19 @@ export async function boot(deps: BootDependencies): Promise<Supervisor> {
     logger: deps.logger,
     images: deps.images,
     ...(deps.status ? { status: deps.status } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   })
   // The deadline counts from the start of the boot: pulls and volumes use it up too.
   const deadline = deps.scheduler.after(desired.rollout.bootDeadlineMs - (deps.clock.now() - bootStarted), () => {
     if (supervisor.instanceState === 'ready' || supervisor.instanceState === 'degraded') return
     supervisor.fail(`The containers did not all become healthy within the boot deadline of ${formatDuration(desired.rollout.bootDeadlineMs)}: ${supervisor.unhealthyReport() ?? 'unknown'}.`)
   })
+  let booted = false
   supervisor.onStateChange((state) => {
     if (state === 'ready') deadline.cancel()
+    if (booted || (state !== 'ready' && state !== 'failed')) return
+    booted = true
+    deps.metrics?.booted(deps.clock.now() - bootStarted, state)
   })
   await supervisor.start()
   return supervisor

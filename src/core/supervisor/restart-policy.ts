@@ -1,7 +1,9 @@
 /**
  * Backoff and crash-loop rules, as pure functions of what happened and when.
- * The backoff copies Docker's restart manager (AWS-FACTS: 100 ms, doubling, capped at one
- * minute, reset once a run lasted 10 s) so that deckhand respawns no slower than Docker would.
+ * The backoff follows Docker's restart manager (AWS-FACTS: 100 ms, doubling, capped at one
+ * minute, reset once a run lasted 10 s) with one difference: the first restart after a run that
+ * reset the backoff happens at once, where Docker waits 100 ms. A service that crashes once in a
+ * while is back sooner; one that crashes again within 10 s backs off from 100 ms, as in Docker.
  */
 export interface BackoffPolicy {
   readonly initialMs: number
@@ -12,9 +14,13 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 100, maxMs: 60_000, resetAfterMs: 10_000 })
 
-/** The delay before the next start, given the delay used last time and how long the run lasted. */
+/**
+ * The delay before the next start, given the delay used last time (undefined before the first
+ * failure) and how long the run lasted (undefined when it never ran, or nobody knows).
+ */
 export function nextDelay(previousMs: number | undefined, runMs: number | undefined, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
-  if (previousMs === undefined || (runMs !== undefined && runMs >= policy.resetAfterMs)) return policy.initialMs
+  if (runMs !== undefined && runMs >= policy.resetAfterMs) return 0
+  if (previousMs === undefined) return policy.initialMs
   return Math.min(policy.maxMs, Math.max(policy.initialMs, previousMs * 2))
 }
 

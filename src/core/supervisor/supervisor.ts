@@ -23,10 +23,11 @@ import { formatDuration, stopLevels } from '../manifest/index.js'
 import { DeckhandError, isDeckhandError } from '../errors.js'
 import { pause } from '../persist.js'
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
-import type { ContainerConfig, ContainerRuntime, ContainerState } from '../../ports/container-runtime.js'
+import type { ContainerConfig, ContainerRuntime, ContainerState, RuntimeEvent } from '../../ports/container-runtime.js'
 import type { HealthProbe, ProbeTarget } from '../../ports/health-probe.js'
 import type { ImageFetcher } from '../../ports/image-fetcher.js'
 import type { Logger } from '../../ports/logger.js'
+import { NO_METRICS, type Metrics } from '../../ports/metrics.js'
 import type { ContainerHealth, InstanceState, StatusReport, StatusStore } from '../../ports/status-store.js'
 import { LABELS, ownerLabels, type Identity } from './container-config.js'
 import { decide, engineHealth, isRunning, type Decision } from './decide.js'
@@ -43,6 +44,7 @@ export interface SupervisorOptions {
   readonly scheduler: Scheduler
   readonly logger: Logger
   readonly status?: StatusStore
+  readonly metrics?: Metrics
   /** Pulls an image again when a create fails (someone pruned it); without it, creates just retry. */
   readonly images?: ImageFetcher
   readonly backoff?: BackoffPolicy
@@ -83,6 +85,10 @@ interface Tracked {
   blocked?: string | undefined
   backoffTimer?: Cancellable | undefined
   detail?: string | undefined
+  /** When the last run ended (engine time when known), for the respawn duration. */
+  exitedAt?: number | undefined
+  /** When the engine last reported an OOM kill in this container: the `die` that follows is one. */
+  oomAt?: number | undefined
 }
 
 const PROBED = new Set(['http', 'tcp'])
@@ -90,12 +96,16 @@ const PROBED = new Set(['http', 'tcp'])
 /** First pause before the event stream is reopened; it doubles while the engine stays away. */
 const EVENTS_RETRY_MS = 500
 
+/** An `oom` event this close before a `die` made that exit an OOM kill (the die event does not say). */
+const OOM_BEFORE_DIE_MS = 1_000
+
 export class Supervisor {
   private readonly options: SupervisorOptions
   private readonly tracked: Tracked[]
   private readonly byName: Map<string, Tracked>
   private readonly listeners = new Set<StateListener>()
   private readonly log: Logger
+  private readonly metrics: Metrics
   private readonly events = new AbortController()
   private chain: Promise<void> = Promise.resolve()
   private passQueued = false
@@ -115,6 +125,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.options = options
     this.log = options.logger.child({ revision: options.desired.revision })
+    this.metrics = options.metrics ?? NO_METRICS
     this.since = options.clock.now()
     this.tracked = options.desired.containers.map((spec) => {
       const config = options.configs.get(spec.name)
@@ -314,6 +325,8 @@ export class Supervisor {
     if (t.phase === 'running' || t.phase === 'stopping') {
       const runMs = runLength(t.runStartedAt, observed, now)
       const reason = t.phase === 'stopping' ? 'restarted because unhealthy' : !observed ? 'removed' : observed.oomKilled ? 'killed: out of memory' : `exited with code ${observed.exitCode ?? 'unknown'}`
+      t.exitedAt = Math.min(observed?.finishedAt ?? now, now)
+      this.metrics.containerExited(t.spec.name, { exitCode: observed?.exitCode, oomKilled: observed?.oomKilled ?? false })
       this.failed(t, reason, runMs, now)
     } else if (t.phase === 'pending' && observed && t.started === false && observed.finishedAt !== undefined) {
       // Found stopped at adoption: it died while no agent watched. Restart it as a failure.
@@ -329,6 +342,11 @@ export class Supervisor {
     t.delayMs = nextDelay(t.delayMs, runMs, this.options.backoff ?? DEFAULT_BACKOFF)
     t.notBefore = now + t.delayMs
     t.detail = reason
+    if (t.delayMs === 0) {
+      // The first crash after a long run: the decision that follows in this same step starts it.
+      this.log.warn({ container: t.spec.name, image: t.spec.image, reason }, 'container down; restarting now')
+      return
+    }
     this.log.warn({ container: t.spec.name, image: t.spec.image, reason, backoff: formatDuration(t.delayMs) }, 'container down; restarting after backoff')
     t.backoffTimer = this.options.scheduler.after(t.delayMs, () => this.kick())
   }
@@ -416,6 +434,9 @@ export class Supervisor {
   private async startContainer(t: Tracked, id: string, now: number): Promise<void> {
     t.id = id
     await this.options.runtime.start(id)
+    if (t.exitedAt !== undefined) this.metrics.respawned(t.spec.name, Math.max(0, this.options.clock.now() - t.exitedAt))
+    t.exitedAt = undefined
+    t.oomAt = undefined
     t.phase = 'running'
     t.runStartedAt = now
     t.run += 1
@@ -547,11 +568,12 @@ export class Supervisor {
 
   private async writeStatus(): Promise<void> {
     const { status } = this.options
-    if (!status) return
     const report = this.snapshot()
     const key = JSON.stringify({ ...report, updatedAt: 0 })
     if (key === this.lastStatus) return
     this.lastStatus = key
+    this.metrics.status(report)
+    if (!status) return
     try {
       await status.write(report)
     } catch (error) {
@@ -587,7 +609,8 @@ export class Supervisor {
         for await (const event of runtime.events(ownerLabels(this.options.identity), this.events.signal)) {
           delayMs = EVENTS_RETRY_MS
           this.log.debug({ id: event.containerId, action: event.action }, 'docker event')
-          this.kick()
+          if (event.action === 'die' || event.action === 'oom') this.exitSeen(event)
+          else this.kick()
         }
       } catch (error) {
         if (this.closed) return
@@ -601,6 +624,48 @@ export class Supervisor {
       await pause(this.options.scheduler, delayMs, this.events.signal).catch(() => undefined)
       delayMs = Math.min(delayMs * 2, 30_000)
     }
+  }
+
+  /**
+   * A container's main process ended: handled straight from the event, with no list and
+   * inspect pass first, so that a container that ran long enough to reset its backoff is
+   * started again at once (Docker's own restart waits 100 ms). The event says the exit code and
+   * the time; an `oom` event just before says it was an OOM kill. An event of an earlier run (a
+   * pass already restarted the container, under the same id) is older than the run and ignored;
+   * anything the event cannot settle is left to a pass.
+   */
+  private exitSeen(event: RuntimeEvent): void {
+    this.serial(async () => {
+      if (this.closed) return
+      const t = this.tracked.find((c) => c.id === event.containerId)
+      const now = this.options.clock.now()
+      const at = event.at ?? now
+      if (event.action === 'oom') {
+        if (t) t.oomAt = at
+        return
+      }
+      if (!t || t.phase !== 'running' || event.at === undefined || t.runStartedAt === undefined || event.at < t.runStartedAt) {
+        this.kick()
+        return
+      }
+      const oomKilled = t.oomAt !== undefined && at - t.oomAt <= OOM_BEFORE_DIE_MS
+      const exited: ContainerState = {
+        id: event.containerId,
+        name: t.config.name,
+        image: t.spec.image,
+        labels: t.config.labels,
+        status: 'exited',
+        engineHealth: 'none',
+        failingStreak: 0,
+        finishedAt: at,
+        oomKilled,
+        ...(event.exitCode === undefined ? {} : { exitCode: event.exitCode }),
+      }
+      this.observe(t, exited, now)
+      await this.carryOut(t, this.decideFor(t, exited, now), now)
+      this.updateState()
+      await this.writeStatus()
+    })
   }
 
   private engineUnreachable(error: unknown): void {

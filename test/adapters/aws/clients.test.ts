@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { awsClientConfig, createAwsClients, type AwsClients } from '../../../src/adapters/aws/clients.js'
 import { createAwsAdapters } from '../../../src/adapters/aws/index.js'
+import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus-metrics.js'
 import { DeckhandError } from '../../../src/core/errors.js'
+import { startEmulator } from '../../support/aws-emulator/index.js'
+import { Scrape } from '../metrics/prometheus-text.js'
 
 interface Seen {
   readonly target: string | undefined
@@ -103,5 +106,28 @@ describe('createAwsClients', () => {
     expect(error).toMatchObject({ code: 'AWS_UNAVAILABLE', retryable: true, message: expect.stringMatching(/^ssm:GetParameters did not get an answer from AWS \((ETIMEDOUT|TimeoutError)\)/) })
     expect(seen).toHaveLength(1)
     expect(((error as DeckhandError).cause as Error).name).toBe('TimeoutError')
+  })
+})
+
+describe('counting AWS calls', () => {
+  it('counts every attempt by operation and outcome, the throttles the SDK retried away included', async () => {
+    const emulator = await startEmulator()
+    try {
+      for (const [key, value] of Object.entries(emulator.env())) vi.stubEnv(key, value)
+      emulator.putParameter('/deckhand/web/manifest', 'containers: {}')
+      emulator.faults.throttle('ssm', { action: 'GetParameters', times: 2 })
+      const metrics = new PrometheusMetrics()
+      const adapters = createAwsAdapters({ region: emulator.env()['AWS_REGION'] ?? 'eu-west-1', maxAttempts: 3, metrics })
+      clients = adapters.clients
+      expect(await adapters.config.load('web')).toMatchObject({ manifest: { value: 'containers: {}' } })
+      await adapters.config.versions(['/deckhand/web/none']).catch(() => undefined)
+      const s = new Scrape(await metrics.text())
+      const outcomes = emulator.calls.list({ service: 'ssm' }).map((c) => c.outcome)
+      expect(outcomes.filter((o) => o === 'ThrottlingException')).toHaveLength(2)
+      expect(s.value('deckhand_aws_calls_total', { operation: 'GetParameters', outcome: 'throttled' })).toBe(2)
+      expect(s.value('deckhand_aws_calls_total', { operation: 'GetParameters', outcome: 'ok' })).toBe(outcomes.length - 2)
+    } finally {
+      await emulator.close()
+    }
   })
 })

@@ -77,7 +77,7 @@ describe('engineTime', () => {
 })
 
 describe('toRuntimeEvent', () => {
-  it('reads a container event', () => {
+  it('reads a container event, with its time to the millisecond and the exit code of a die', () => {
     const line = {
       status: 'die',
       id: 'abc',
@@ -85,10 +85,15 @@ describe('toRuntimeEvent', () => {
       Type: 'container',
       Action: 'die',
       Actor: { ID: 'abc', Attributes: { exitCode: '3', name: 'app', image: 'img' } },
-      time: 1,
-      timeNano: 1,
+      time: 1_765_000_000,
+      timeNano: 1_765_000_000_123_456_789,
     }
-    expect(toRuntimeEvent(line)).toEqual({ containerId: 'abc', action: 'die', name: 'app' })
+    expect(toRuntimeEvent(line)).toEqual({ containerId: 'abc', action: 'die', name: 'app', at: 1_765_000_000_123, exitCode: 3 })
+  })
+
+  it('takes the time in seconds when the engine gives no nanoseconds, and an exit code only with die', () => {
+    const line = { Type: 'container', Action: 'kill', Actor: { ID: 'abc', Attributes: { signal: '9', exitCode: '0' } }, time: 1_765_000_000 }
+    expect(toRuntimeEvent(line)).toEqual({ containerId: 'abc', action: 'kill', at: 1_765_000_000_000 })
   })
 
   it('keeps health status actions whole', () => {

@@ -413,7 +413,7 @@ describe('DockerRuntime against a stand-in engine', () => {
     expect(seen).toEqual([
       { containerId: 'c1', action: 'start', name: 'café' },
       { containerId: 'c1', action: 'health_status: healthy', name: 'café' },
-      { containerId: 'c1', action: 'die', name: 'café' },
+      { containerId: 'c1', action: 'die', name: 'café', exitCode: 3 },
     ])
     expect(filters).toMatchObject({ type: ['container'], label: ['deckhand.instance=i-1'] })
     expect((filters as { event: string[] }).event).toEqual(expect.arrayContaining(['start', 'die', 'oom', 'destroy', 'health_status']))

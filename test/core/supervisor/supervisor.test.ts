@@ -131,8 +131,50 @@ describe('Supervisor', () => {
     }
     await h.advance(10_000)
     h.runtime.crash(name('app'))
-    await h.advance(100)
+    await h.settle()
     expect(h.runtime.byName(name('app'))?.status).toBe('running')
+    h.runtime.crash(name('app'))
+    await h.advance(99)
+    expect(h.runtime.byName(name('app'))?.status).toBe('exited')
+    await h.advance(1)
+    expect(h.runtime.byName(name('app'))?.status).toBe('running')
+  })
+
+  it('restarts a container that ran 10 s at once, straight from its die event: no list or inspect first, no delay', async () => {
+    const clock = new ManualClock()
+    const runtime = new ReadCountingRuntime(clock)
+    const h = harness('containers: { app: { image: app:1 } }', { clock, runtime, probe: new FakeProbe() })
+    await h.supervisor.start()
+    await h.advance(10_000)
+    await h.supervisor.idle()
+    runtime.calls.length = 0
+    runtime.reads = 0
+    runtime.crash(name('app'), 3)
+    await h.settle()
+    // The start came first; the pass it then asks for (to see the new run) may follow.
+    expect(runtime.calls[0]).toBe(`start ${name('app')}`)
+    expect(runtime.readsBeforeFirstStart).toBe(0)
+    expect(runtime.byName(name('app'))?.status).toBe('running')
+    expect(h.logger.lines.find((l) => l.message === 'container down; restarting now')?.fields.reason).toBe('exited with code 3')
+    expect(h.supervisor.snapshot().containers[0]?.restarts).toBe(1)
+  })
+
+  it('leaves a die event of an earlier run alone once a pass restarted the container', async () => {
+    const clock = new ManualClock()
+    const runtime = new LateEventsRuntime(clock)
+    const h = harness('containers: { app: { image: app:1 } }', { clock, runtime, probe: new FakeProbe() })
+    await h.supervisor.start()
+    await h.advance(10_000)
+    runtime.hold = true
+    runtime.crash(name('app'))
+    await h.advance(10_000) // the periodic pass sees the exit and restarts it
+    expect(runtime.byName(name('app'))?.status).toBe('running')
+    const downs = () => h.logger.lines.filter((l) => l.message.startsWith('container down')).length
+    expect(downs()).toBe(1)
+    runtime.release()
+    await h.settle()
+    expect(downs()).toBe(1)
+    expect(h.supervisor.snapshot().containers[0]).toMatchObject({ phase: 'running', restarts: 1 })
   })
 
   it('recreates a container that was removed', async () => {
@@ -305,6 +347,47 @@ describe('Supervisor with an image fetcher', () => {
 })
 
 /** An engine whose events never reach the agent: only passes notice what happens. */
+/** Counts lists and inspects, and how many came before the first start since the count was reset. */
+class ReadCountingRuntime extends FakeRuntime {
+  reads = 0
+  readsBeforeFirstStart: number | undefined
+  override async list(labels: Readonly<Record<string, string>>): Promise<ContainerState[]> {
+    this.reads += 1
+    return super.list(labels)
+  }
+  override async inspect(idOrName: string): Promise<ContainerState | undefined> {
+    this.reads += 1
+    return super.inspect(idOrName)
+  }
+  override async start(id: string): Promise<void> {
+    if (!this.calls.some((c) => c.startsWith('start'))) this.readsBeforeFirstStart = this.reads
+    return super.start(id)
+  }
+}
+
+/** Holds its events back while `hold` is set, then delivers them all, late. */
+class LateEventsRuntime extends FakeRuntime {
+  hold = false
+  private held: (() => void)[] = []
+  private readonly inner = new Set<(e: RuntimeEvent) => void>()
+  override events(labels: Readonly<Record<string, string>>, signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const source = super.events(labels, signal)
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of source) {
+          if (self.hold) await new Promise<void>((resolve) => self.held.push(resolve))
+          yield event
+        }
+      },
+    }
+  }
+  release(): void {
+    this.hold = false
+    for (const resolve of this.held.splice(0)) resolve()
+  }
+}
+
 class DeafRuntime extends FakeRuntime {
   override events(_labels: Readonly<Record<string, string>>, signal: AbortSignal): AsyncIterable<RuntimeEvent> {
     return {
