@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the infrastructure tests (test/infra) run on a Debian machine where we are root:
-# packer (Debian's 1.6.6: `packer fmt -check` and `packer validate -syntax-only` work offline)
-# systemd (systemd-analyze verify and security, the same systemd 252 as Amazon Linux 2023) and
-# shellcheck for the provisioning scripts.
+# - packer: Debian's 1.6.6, whose `fmt -check` and `validate -syntax-only` work offline;
+# - systemd: systemd-analyze verify and security, the same systemd 252 as Amazon Linux 2023;
+# - shellcheck, for the AMI's provisioning scripts.
 #
 # Idempotent: a package already installed is left alone, and apt is not touched at all when
 # nothing is missing.
