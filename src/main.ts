@@ -7,7 +7,7 @@
 import { cpus, totalmem } from 'node:os'
 import { FileStatusStore, ensureStateDir } from './adapters/status/file-status-store.js'
 import { runCli, version } from './cli/program.js'
-import { status } from './cli/status.js'
+import { isAlive, status } from './cli/status.js'
 import { validate } from './cli/validate.js'
 import { DeckhandError, isDeckhandError } from './core/errors.js'
 import { parseDuration } from './core/manifest/quantities.js'
@@ -40,14 +40,31 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
   return wrap(ms)
 }
 
+/**
+ * The agent's own configuration is wrong (a DECKHAND_* variable, the state directory): restarting
+ * it will not help, so it exits with EX_CONFIG, which the systemd unit's RestartPreventExitStatus
+ * names, instead of being restarted in a loop.
+ */
+const CONFIG_ERROR_EXIT = 78
+
+async function configErrorsExit(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!isDeckhandError(error) || (error.code !== 'ENVIRONMENT_INVALID' && error.code !== 'STATE_DIR')) throw error
+    err(error.message)
+    return CONFIG_ERROR_EXIT
+  }
+}
+
 async function main(): Promise<number> {
   return runCli(
     process.argv.slice(2),
     {
       validate: (file, options) => validate(file, options, out),
       status: (options) => status(new FileStatusStore(stateDir), options, out),
-      agent: async () => {
-        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }] = await Promise.all([
+      agent: () => configErrorsExit(async () => {
+        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials, DockerRunningEnv }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { SystemdHostShutdown }] = await Promise.all([
           import('./core/agent/agent.js'),
           import('./adapters/status/file-boot-record.js'),
           import('./adapters/aws/index.js'),
@@ -57,6 +74,7 @@ async function main(): Promise<number> {
           import('./adapters/volumes/local-volumes.js'),
           import('./adapters/clock/system-clock.js'),
           import('./adapters/log/pino-logger.js'),
+          import('./adapters/host/systemd-host-shutdown.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
         logger.info({ version, node: process.version }, 'deckhand agent starting')
@@ -77,14 +95,48 @@ async function main(): Promise<number> {
           logger,
           status: new FileStatusStore(stateDir),
           bootRecord: new FileBootRecordStore(stateDir),
+          hostShutdown: new SystemdHostShutdown(),
+          stateDir,
+          runningEnv: new DockerRunningEnv(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
           random: Math.random,
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
           ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
         })
+        // The scheduler's timers do not hold the process open (a drained agent must exit), so
+        // this does, until the agent says it is done: a failed boot waits for its termination.
+        const alive = setInterval(() => undefined, 1 << 30)
         try {
           return await agent.run(stopSignal())
         } finally {
+          clearInterval(alive)
+          adapters?.destroy()
+        }
+      }),
+      drain: async (options) => {
+        const [{ drain }, { FileBootRecordStore }, aws, { SystemClock }] = await Promise.all([
+          import('./cli/drain.js'),
+          import('./adapters/status/file-boot-record.js'),
+          import('./adapters/aws/index.js'),
+          import('./adapters/clock/system-clock.js'),
+        ])
+        let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
+        const alive = setInterval(() => undefined, 1 << 30)
+        try {
+          return await drain(options, {
+            bootRecord: new FileBootRecordStore(stateDir),
+            status: new FileStatusStore(stateDir),
+            alive: isAlive,
+            fleet: async () => {
+              const identity = await new aws.ImdsMetadata().identity()
+              adapters = aws.createAwsAdapters({ region: identity.region })
+              return adapters.fleet
+            },
+            clock: new SystemClock(),
+            out,
+          })
+        } finally {
+          clearInterval(alive)
           adapters?.destroy()
         }
       },

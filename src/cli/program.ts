@@ -10,6 +10,7 @@ export interface Commands {
   up(options: { file: string; version?: string; service?: string; logFormat?: 'json' | 'pretty' }): Promise<number>
   status(options: { json?: boolean }): Promise<number>
   agent(): Promise<number>
+  drain(options: { now?: boolean }): Promise<number>
 }
 
 /** The command line of SPEC §8, with commander. Returns the exit code; only main exits. */
@@ -28,6 +29,14 @@ export async function runCli(argv: readonly string[], commands: Commands, io: { 
     .description('the service systemd runs: boot, supervise, drift, drain')
     .action(async () => {
       code = await commands.agent()
+    })
+
+  program
+    .command('drain')
+    .description('on an instance: take it out of service on purpose (drain, complete hooks, stop); the group replaces it')
+    .option('--now', 'do not wait until the group can spare this instance')
+    .action(async (options: { now?: boolean }) => {
+      code = await commands.drain(options.now === true ? { now: true } : {})
     })
 
   program

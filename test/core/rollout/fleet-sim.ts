@@ -2,7 +2,7 @@ import { gate, isServing, resolveMaxUnavailable } from '../../../src/core/rollou
 import type {
   GroupView,
   InstanceHealth,
-  InstanceState,
+  TagState,
   InstanceView,
   LifecycleState,
   RolloutPolicy,
@@ -86,7 +86,7 @@ interface Live {
   readonly runs: string
   lifecycleState: LifecycleState
   health: InstanceHealth
-  state: InstanceState | undefined
+  state: TagState | undefined
   revision: string | undefined
   readyAt: number | undefined
   readyAtStep: number | undefined

@@ -58,7 +58,7 @@ export async function startService<Input>(definition: ServiceDefinition<Input>, 
     let answer: WireResponse
     let outcome = 'ok'
     if (failure) {
-      const error = failure.kind === 'throttle' ? protocol.throttling() : protocol.serverError(failure.status ?? 500, failure.code)
+      const error = failure.kind === 'throttle' ? protocol.throttling() : failure.kind === 'denied' ? protocol.accessDenied(operation) : protocol.serverError(failure.status ?? 500, failure.code)
       answer = protocol.error(error, requestId)
       outcome = error.code
     } else {
