@@ -6,7 +6,7 @@
  */
 import { cpus, totalmem } from 'node:os'
 import { FileStatusStore, ensureStateDir } from './adapters/status/file-status-store.js'
-import { runCli } from './cli/program.js'
+import { runCli, version } from './cli/program.js'
 import { isAlive, status } from './cli/status.js'
 import { validate } from './cli/validate.js'
 import { DeckhandError, isDeckhandError } from './core/errors.js'
@@ -95,6 +95,7 @@ async function main(): Promise<number> {
           import('./adapters/metrics/metrics-endpoint.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
+        logger.info({ version, node: process.version }, 'deckhand agent starting')
         await ensureStateDir(stateDir)
         const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
         const { metrics } = endpoint

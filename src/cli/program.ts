@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander'
+import packageJson from '../../package.json' with { type: 'json' }
+
+/** deckhand's version: package.json's, which the bundle carries inline (scripts/build.mjs). */
+export const version: string = packageJson.version
 
 /** What each command does, injected by main so the wiring can be tested without side effects. */
 export interface Commands {
@@ -14,7 +18,7 @@ export async function runCli(argv: readonly string[], commands: Commands, io: { 
   let code = 0
   const program = new Command('deckhand')
     .description('The boot agent for EC2 instances that run a fixed set of containers per Auto Scaling Group.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(version)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run deckhand --help for the commands)')
