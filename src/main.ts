@@ -36,7 +36,7 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
   const text = process.env[name]
   if (text === undefined || text === '') return {}
   const ms = parseDuration(text)
-  if (ms === undefined) throw new DeckhandError('ENVIRONMENT_INVALID', `${name}=${text} is not a duration; write it like 500ms, 30s or 10m.`)
+  if (ms === undefined || ms <= 0 || ms > 24 * 3_600_000) throw new DeckhandError('ENVIRONMENT_INVALID', `${name}=${text} is not a duration from 1ms to 24h; write it like 500ms, 30s or 10m.`)
   return wrap(ms)
 }
 
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   return runCli(
     process.argv.slice(2),
     {
-      validate: (file, options) => validate(file, options, out),
+      validate: (file, options) => validate(file, { ...options, stateDir }, out),
       status: async (options) => {
         const { readLiveStatus } = await import('./adapters/metrics/live-status.js')
         return status(new FileStatusStore(stateDir), options, out, Date.now(), () => readLiveStatus(process.env.DECKHAND_METRICS_ADDR))
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
         await ensureStateDir(stateDir)
         const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
         const runtime = new DockerRuntime({ metrics: endpoint.metrics })
-        return holdOpen(() => up(options, {
+        return holdOpen(() => up({ ...options, stateDir }, {
           logger,
           clock: new SystemClock(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },

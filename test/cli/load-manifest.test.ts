@@ -48,3 +48,22 @@ describe('loadManifestFile', () => {
     ])
   })
 })
+
+describe('deckhand validate: the unit stop timeout', () => {
+  it('warns when a drain can outlast the systemd unit TimeoutStopSec', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deckhand-validate-'))
+    try {
+      const file = join(dir, 'slow.yaml')
+      await writeFile(file, 'containers:\n  db: { image: db:1, stopTimeout: 10m }\n  app: { image: app:1, dependsOn: [db], stopTimeout: 5m }\nrollout: { drainDelay: 5m }\n')
+      const lines: string[] = []
+      expect(await validate(file, {}, (line) => void lines.push(line))).toBe(0)
+      expect(lines[1]).toMatch(/^warning: draining this manifest can take up to 20m .* longer than the systemd unit's TimeoutStopSec of 15m/)
+      await writeFile(file, 'containers:\n  db: { image: db:1, stopTimeout: 10m }\n  app: { image: app:1, stopTimeout: 5m }\n')
+      lines.length = 0
+      await validate(file, {}, (line) => void lines.push(line))
+      expect(lines).toHaveLength(1)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

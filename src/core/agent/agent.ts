@@ -258,6 +258,7 @@ export class Agent {
         service: ctx.service,
         group: ctx.group,
         ...(this.#deps.stateDir === undefined ? {} : { stateDir: this.#deps.stateDir }),
+        host: this.#deps.host,
         booted: { manifest: ctx.manifest, manifestVersion: ctx.config.manifest.version, ...(ctx.config.release ? { releaseVersion: ctx.config.release.version } : {}) },
       }),
       metadata: this.#deps.metadata,

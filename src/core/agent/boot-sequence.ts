@@ -10,7 +10,7 @@
  * instance that was ready has no deadline: it retries until AWS answers, since uncertainty never
  * takes a serving instance down, and it never needs SSM for what the instance already runs.
  */
-import { formatIssues, parseManifest, serviceNameProblem, withRevision, type DesiredState, type Manifest } from '../manifest/index.js'
+import { formatIssues, parseManifest, serviceNameProblem, withRevision, type DesiredState, type HostCapacity, type Manifest } from '../manifest/index.js'
 import { DeckhandError, isDeckhandError } from '../errors.js'
 import { persist, type PersistOptions } from '../persist.js'
 import { containerName } from '../supervisor/container-config.js'
@@ -61,6 +61,8 @@ export interface BootSequenceDependencies {
   readonly random: () => number
   /** The agent's state dir, which no unprivileged container may mount. Default /var/lib/deckhand. */
   readonly stateDir?: string
+  /** The instance, so that a limit larger than it fails the boot with a sentence. */
+  readonly host?: HostCapacity
 }
 
 /** Called as soon as each is known, so the agent can fail the instance properly from then on. */
@@ -126,7 +128,7 @@ export async function runBootSequence(deps: BootSequenceDependencies, deadline: 
   const loaded: ServiceConfig = record
     ? { manifest: record.manifest, ...(record.release ? { release: record.release } : {}) }
     : await step(`the config under /deckhand/${service}/ in SSM`, (signal) => config.load(service, signal))
-  const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(deps.stateDir === undefined ? {} : { stateDir: deps.stateDir }) })
+  const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(deps.stateDir === undefined ? {} : { stateDir: deps.stateDir }), ...(deps.host === undefined ? {} : { host: deps.host }) })
   if (!parsed.ok) throw new BootFailure(`The manifest in ${manifestParameter(service)} is invalid:\n${formatIssues(parsed.issues)}\nfix it with deckhand validate and set it again.`)
   const manifest = parsed.manifest
   const ebs = Object.entries(manifest.volumes).find(([, spec]) => spec.kind === 'ebs')

@@ -4,7 +4,7 @@
  * version seen once (including after a rollback, or a release of the same version again) costs
  * one GetParameters afterwards, never a reload of the manifest.
  */
-import { parseManifest, withRevision, formatIssues, type Manifest, type RolloutSpec } from '../manifest/index.js'
+import { parseManifest, withRevision, formatIssues, type HostCapacity, type Manifest, type RolloutSpec } from '../manifest/index.js'
 import type { Drift } from '../rollout/gate.js'
 import type { LaunchTemplateRef } from '../rollout/group-view.js'
 import { GET_PARAMETERS_MAX_NAMES } from '../rollout/drift-interval.js'
@@ -70,13 +70,15 @@ export class DriftReader {
   /** Parameters whose versions every check reads: those of the booted manifest and of any manifest seen since. */
   readonly #watched: Set<string>
   readonly #stateDir: string | undefined
+  readonly #host: HostCapacity | undefined
 
-  constructor(options: { config: ConfigStore; fleet: Fleet; service: string; group: string; stateDir?: string; booted: { manifest: Manifest; manifestVersion: number; releaseVersion?: number } }) {
+  constructor(options: { config: ConfigStore; fleet: Fleet; service: string; group: string; stateDir?: string; host?: HostCapacity; booted: { manifest: Manifest; manifestVersion: number; releaseVersion?: number } }) {
     this.#config = options.config
     this.#fleet = options.fleet
     this.#service = options.service
     this.#group = options.group
     this.#stateDir = options.stateDir
+    this.#host = options.host
     this.#watched = new Set(options.booted.manifest.parameters)
     this.#manifests.set(key(options.booted.manifestVersion, options.booted.releaseVersion), { manifest: options.booted.manifest })
   }
@@ -97,7 +99,7 @@ export class DriftReader {
     if (known === undefined) {
       const loaded = await this.#config.load(this.#service, signal)
       calls += 1
-      const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(this.#stateDir === undefined ? {} : { stateDir: this.#stateDir }) })
+      const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value, ...(this.#stateDir === undefined ? {} : { stateDir: this.#stateDir }), ...(this.#host === undefined ? {} : { host: this.#host }) })
       known = parsed.ok ? { manifest: parsed.manifest } : { invalid: `the manifest now in ${manifestName} is invalid; not rolling to it:\n${formatIssues(parsed.issues)}` }
       this.#manifests.set(key(loaded.manifest.version, loaded.release?.version), known)
     }
