@@ -267,7 +267,8 @@ export function simulate(config: SimConfig): SimResult {
     history.push(view)
 
     for (const l of live) {
-      if (l.slotOf !== undefined && serves(l, now)) {
+      // A replacement whose host reboots before it serves: its slot is the reboot's (`disrupted`) from then on.
+      if (l.slotOf !== undefined && (serves(l, now) || l.putBack)) {
         slots.delete(l.slotOf)
         l.slotOf = undefined
       }
