@@ -6,8 +6,8 @@
  */
 import { cpus, totalmem } from 'node:os'
 import { FileStatusStore, ensureStateDir } from './adapters/status/file-status-store.js'
-import { runCli } from './cli/program.js'
-import { status } from './cli/status.js'
+import { runCli, version } from './cli/program.js'
+import { isAlive, status } from './cli/status.js'
 import { validate } from './cli/validate.js'
 import { DeckhandError, isDeckhandError } from './core/errors.js'
 import { parseDuration } from './core/manifest/quantities.js'
@@ -36,21 +36,52 @@ function durationFromEnv<T>(name: string, wrap: (ms: number) => T): T | Record<s
   const text = process.env[name]
   if (text === undefined || text === '') return {}
   const ms = parseDuration(text)
-  if (ms === undefined) throw new DeckhandError('ENVIRONMENT_INVALID', `${name}=${text} is not a duration; write it like 500ms, 30s or 10m.`)
+  if (ms === undefined || ms <= 0 || ms > 24 * 3_600_000) throw new DeckhandError('ENVIRONMENT_INVALID', `${name}=${text} is not a duration from 1ms to 24h; write it like 500ms, 30s or 10m.`)
   return wrap(ms)
+}
+
+/**
+ * Keeps the process open until `run` settles. The scheduler's timers do not (a drained agent must
+ * exit at once), and while dockerd restarts or a failed boot waits for its termination nothing
+ * else may: the process would end silently in the middle of its work.
+ */
+async function holdOpen<T>(run: () => Promise<T>): Promise<T> {
+  const alive = setInterval(() => undefined, 1 << 30)
+  try {
+    return await run()
+  } finally {
+    clearInterval(alive)
+  }
+}
+
+/**
+ * The agent's own configuration is wrong (a DECKHAND_* variable, the state directory): restarting
+ * it will not help, so it exits with EX_CONFIG, which the systemd unit's RestartPreventExitStatus
+ * names, instead of being restarted in a loop.
+ */
+const CONFIG_ERROR_EXIT = 78
+
+async function configErrorsExit(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!isDeckhandError(error) || (error.code !== 'ENVIRONMENT_INVALID' && error.code !== 'STATE_DIR')) throw error
+    err(error.message)
+    return CONFIG_ERROR_EXIT
+  }
 }
 
 async function main(): Promise<number> {
   return runCli(
     process.argv.slice(2),
     {
-      validate: (file, options) => validate(file, options, out),
+      validate: (file, options) => validate(file, { ...options, stateDir }, out),
       status: async (options) => {
         const { readLiveStatus } = await import('./adapters/metrics/live-status.js')
         return status(new FileStatusStore(stateDir), options, out, Date.now(), () => readLiveStatus(process.env.DECKHAND_METRICS_ADDR))
       },
-      agent: async () => {
-        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { startMetricsEndpoint }] = await Promise.all([
+      agent: () => configErrorsExit(async () => {
+        const [{ Agent }, { FileBootRecordStore }, aws, { DockerRuntime, DockerConfigCredentials, DockerRunningEnv }, { HostHealthProbe }, { ParallelImageFetcher }, { LocalVolumes }, { SystemClock }, { createLogger, parseLogLevel }, { SystemdHostShutdown }, { startMetricsEndpoint }] = await Promise.all([
           import('./core/agent/agent.js'),
           import('./adapters/status/file-boot-record.js'),
           import('./adapters/aws/index.js'),
@@ -60,9 +91,11 @@ async function main(): Promise<number> {
           import('./adapters/volumes/local-volumes.js'),
           import('./adapters/clock/system-clock.js'),
           import('./adapters/log/pino-logger.js'),
+          import('./adapters/host/systemd-host-shutdown.js'),
           import('./adapters/metrics/metrics-endpoint.js'),
         ])
         const logger = await createLogger({ level: parseLogLevel(process.env.DECKHAND_LOG_LEVEL), format: 'json' })
+        logger.info({ version, node: process.version }, 'deckhand agent starting')
         await ensureStateDir(stateDir)
         const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
         const { metrics } = endpoint
@@ -82,17 +115,45 @@ async function main(): Promise<number> {
           logger,
           status: new FileStatusStore(stateDir),
           bootRecord: new FileBootRecordStore(stateDir),
+          hostShutdown: new SystemdHostShutdown(),
+          stateDir,
+          runningEnv: new DockerRunningEnv(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
           random: Math.random,
           ...durationFromEnv('DECKHAND_DRIFT_INTERVAL', (ms) => ({ driftIntervalMs: ms })),
           ...durationFromEnv('DECKHAND_TERMINATION_POLL', (ms) => ({ terminationPollMs: ms })),
-          ...{ metrics },
+          metrics,
         })
         try {
-          return await agent.run(stopSignal())
+          return await holdOpen(() => agent.run(stopSignal()))
         } finally {
           adapters?.destroy()
           await endpoint.close()
+        }
+      }),
+      drain: async (options) => {
+        const [{ drain }, { FileBootRecordStore }, aws, { SystemClock }] = await Promise.all([
+          import('./cli/drain.js'),
+          import('./adapters/status/file-boot-record.js'),
+          import('./adapters/aws/index.js'),
+          import('./adapters/clock/system-clock.js'),
+        ])
+        let adapters: ReturnType<typeof aws.createAwsAdapters> | undefined
+        try {
+          return await holdOpen(() => drain(options, {
+            bootRecord: new FileBootRecordStore(stateDir),
+            status: new FileStatusStore(stateDir),
+            alive: isAlive,
+            fleet: async () => {
+              const identity = await new aws.ImdsMetadata().identity()
+              adapters = aws.createAwsAdapters({ region: identity.region })
+              return adapters.fleet
+            },
+            clock: new SystemClock(),
+            out,
+          }))
+        } finally {
+          adapters?.destroy()
         }
       },
       up: async (options) => {
@@ -111,7 +172,7 @@ async function main(): Promise<number> {
         await ensureStateDir(stateDir)
         const endpoint = await startMetricsEndpoint({ address: process.env.DECKHAND_METRICS_ADDR, logger })
         const runtime = new DockerRuntime({ metrics: endpoint.metrics })
-        return up(options, {
+        return holdOpen(() => up({ ...options, stateDir }, {
           logger,
           clock: new SystemClock(),
           host: { cpus: cpus().length, memoryBytes: totalmem() },
@@ -123,7 +184,7 @@ async function main(): Promise<number> {
           volumes: (service) => new LocalVolumes({ stateDir, service, logger }),
           metrics: endpoint.metrics,
           stopRequested: stopSignal(),
-        }).finally(() => endpoint.close())
+        }).finally(() => endpoint.close()))
       },
     },
     { out, err },

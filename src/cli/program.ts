@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander'
+import packageJson from '../../package.json' with { type: 'json' }
+
+/** deckhand's version: package.json's, which the bundle carries inline (scripts/build.mjs). */
+export const version: string = packageJson.version
 
 /** What each command does, injected by main so the wiring can be tested without side effects. */
 export interface Commands {
@@ -6,6 +10,7 @@ export interface Commands {
   up(options: { file: string; version?: string; service?: string; logFormat?: 'json' | 'pretty' }): Promise<number>
   status(options: { json?: boolean }): Promise<number>
   agent(): Promise<number>
+  drain(options: { now?: boolean }): Promise<number>
 }
 
 /** The command line of SPEC §8, with commander. Returns the exit code; only main exits. */
@@ -13,7 +18,7 @@ export async function runCli(argv: readonly string[], commands: Commands, io: { 
   let code = 0
   const program = new Command('deckhand')
     .description('The boot agent for EC2 instances that run a fixed set of containers per Auto Scaling Group.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(version)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run deckhand --help for the commands)')
@@ -24,6 +29,14 @@ export async function runCli(argv: readonly string[], commands: Commands, io: { 
     .description('the service systemd runs: boot, supervise, drift, drain')
     .action(async () => {
       code = await commands.agent()
+    })
+
+  program
+    .command('drain')
+    .description('on an instance: take it out of service on purpose (drain, complete hooks, stop); the group replaces it')
+    .option('--now', 'do not wait until the group can spare this instance')
+    .action(async (options: { now?: boolean }) => {
+      code = await commands.drain(options.now === true ? { now: true } : {})
     })
 
   program

@@ -54,7 +54,8 @@ function ago(ms: number): string {
   return `${Math.round(s / 86_400)}d`
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process id is a live process (EPERM: alive, someone else's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path'
 import { boot } from '../core/boot/boot.js'
 import { DeckhandError } from '../core/errors.js'
-import type { HostCapacity } from '../core/manifest/index.js'
+import { serviceNameProblem, type HostCapacity } from '../core/manifest/index.js'
 import type { Supervisor } from '../core/supervisor/supervisor.js'
 import type { Clock, Scheduler } from '../ports/clock.js'
 import type { ContainerRuntime } from '../ports/container-runtime.js'
@@ -18,6 +18,8 @@ export interface UpOptions {
   readonly file: string
   readonly version?: string
   readonly service?: string
+  /** deckhand's state dir, which no unprivileged container may mount (default /var/lib/deckhand). */
+  readonly stateDir?: string
 }
 
 /** What `up` runs on: built by main, faked in tests. */
@@ -43,8 +45,11 @@ export interface UpEnvironment {
  * fails (deadline passed, a name clash) drains what started and throws its sentence: exit 1.
  */
 export async function up(options: UpOptions, env: UpEnvironment): Promise<number> {
-  const desired = await loadManifestFile(options.file, options.version)
   const service = options.service ?? serviceFromFile(options.file)
+  // The name becomes a directory under the state dir, a container name and a label: check it first.
+  const badService = serviceNameProblem(service, 'pass --service with such a name')
+  if (badService !== undefined) throw new DeckhandError('ENVIRONMENT_INVALID', badService)
+  const desired = await loadManifestFile(options.file, options.version, { host: env.host, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) })
   const identity = { instanceId: 'local', service }
   const log = env.logger.child({ service, revision: desired.revision })
   log.info({ containers: desired.containers.map((c) => c.name), version: desired.version }, 'deckhand up')
@@ -100,8 +105,8 @@ export async function up(options: UpOptions, env: UpEnvironment): Promise<number
   return 0
 }
 
-/** examples/web.yaml runs as service "web". */
+/** examples/web.yaml runs as service "web"; a name that would not be a valid service name becomes "local". */
 export function serviceFromFile(file: string): string {
-  const name = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9-]/g, '-')
+  const name = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 128)
   return name === '' ? 'local' : name
 }

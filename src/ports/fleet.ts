@@ -18,6 +18,8 @@ export interface GroupInfo extends GroupLaunch {
   readonly hooks: Readonly<Record<LifecycleTransition, readonly string[]>>
   /** Each hook's heartbeat timeout in seconds, by name, where the group says it. */
   readonly heartbeatTimeouts?: Readonly<Record<string, number>>
+  /** The group has a warm pool (deckhand refuses it: warmed instances would serve outside the gate). */
+  readonly warmPool?: boolean
 }
 
 export interface Fleet {
@@ -35,6 +37,10 @@ export interface Fleet {
   /** The instance's own lifecycle state in the group, for a termination the IMDS did not show. */
   lifecycleState(instanceId: string, signal?: AbortSignal): Promise<string | undefined>
   tagInstance(instanceId: string, tags: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>
+  /** DeleteTags of these keys (any value). */
+  untagInstance(instanceId: string, keys: readonly string[], signal?: AbortSignal): Promise<void>
+  /** The instance's own tags (one filtered DescribeInstances), for when IMDS does not serve them. */
+  instanceTags(instanceId: string, signal?: AbortSignal): Promise<Readonly<Record<string, string>>>
   completeLifecycleAction(group: string, hook: string, instanceId: string, result: 'CONTINUE' | 'ABANDON', signal?: AbortSignal): Promise<void>
   recordHeartbeat(group: string, hook: string, instanceId: string, signal?: AbortSignal): Promise<void>
   setUnhealthy(instanceId: string, signal?: AbortSignal): Promise<void>

@@ -1,5 +1,6 @@
-/** What `deckhand status` shows, written by the running agent. */
-export type InstanceState = 'booting' | 'ready' | 'degraded' | 'crash-loop' | 'failed' | 'draining' | 'stopped'
+import type { InstanceState } from '../core/instance-state.js'
+
+export type { InstanceState } from '../core/instance-state.js'
 
 export type ContainerHealth = 'unknown' | 'starting' | 'healthy' | 'unhealthy'
 

@@ -21,6 +21,10 @@ export interface LaunchedAgent {
   readonly launchedAt: number
   readonly process: DeckhandProcess
   readonly stateDir: string
+  /** The environment it was started with, for a restart. */
+  readonly env: Readonly<Record<string, string>>
+  /** Agents that ran on this instance before this one (restarts), oldest first. */
+  readonly previous: readonly DeckhandProcess[]
   /** Set once the VM died: the agent was killed (if still running) and its containers removed. */
   terminatedAt?: number
 }
@@ -52,15 +56,31 @@ export class AgentLauncher implements Launcher {
   async launch(instance: EmulatedInstance, env: Readonly<Record<string, string>>): Promise<void> {
     if (this.#closed) throw new Error(`the agent launcher is closed; not starting ${instance.instanceId}`)
     const stateDir = await mkdtemp(join(await this.#root, `${instance.instanceId}-`))
-    const agent = new DeckhandProcess(['agent'], {
+    const agentEnv = {
       ...env,
       DECKHAND_STATE_DIR: stateDir,
       DECKHAND_DRIFT_INTERVAL: this.#options.driftInterval ?? '1s',
       DECKHAND_TERMINATION_POLL: this.#options.terminationPoll ?? '1s',
       DECKHAND_LOG_LEVEL: 'debug',
       ...this.#options.env,
-    })
-    this.agents.set(instance.instanceId, { instanceId: instance.instanceId, launchedAt: Date.now(), process: agent, stateDir })
+    }
+    const agent = new DeckhandProcess(['agent'], agentEnv)
+    this.agents.set(instance.instanceId, { instanceId: instance.instanceId, launchedAt: Date.now(), process: agent, stateDir, env: agentEnv, previous: [] })
+  }
+
+  /**
+   * `systemctl restart deckhand` on a host that stays up: the agent gets SIGTERM, exits, and a
+   * new one starts on the same instance with the same state dir. Resolves with the old agent's
+   * exit code once the new one runs.
+   */
+  async restart(instanceId: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const agent = this.agent(instanceId)
+    if (this.#closed || agent.terminatedAt !== undefined) throw new Error(`${instanceId} is gone; not restarting its agent`)
+    agent.process.signal(signal)
+    const code = await agent.process.exited
+    const next = new DeckhandProcess(['agent'], { ...agent.env })
+    this.agents.set(instanceId, { ...agent, process: next, previous: [...agent.previous, agent.process] })
+    return code
   }
 
   terminate(instanceId: string): Promise<void> {

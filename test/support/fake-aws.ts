@@ -14,8 +14,11 @@ export class FakeSsm implements ConfigStore {
   readonly parameters = new Map<string, ParameterValue>()
   readonly calls: string[] = []
   down = false
+  /** Answers every call as SSM does when the instance role lacks the permission. */
+  denied = false
 
-  private readonly history = new Map<string, ParameterValue>()
+  /** Every version, as `name:version` selectors read them. */
+  readonly history = new Map<string, ParameterValue>()
 
   put(name: string, value: string): void {
     const version = (this.parameters.get(name)?.version ?? 0) + 1
@@ -59,6 +62,13 @@ export class FakeSsm implements ConfigStore {
 
   private check(call: string): void {
     this.calls.push(call)
+    if (this.denied) {
+      throw new DeckhandError(
+        'AWS_UNAVAILABLE',
+        'The instance role is not allowed to call ssm:GetParameters (AccessDeniedException: not authorized); add ssm:GetParameters to the instance role\'s policy.',
+        { retryable: false },
+      )
+    }
     if (this.down) throw new DeckhandError('AWS_UNAVAILABLE', 'SSM throttled the request (ThrottlingException).', { retryable: true })
   }
 }
@@ -102,7 +112,7 @@ export class FakeFleet implements Fleet {
       name: this.info.name,
       desiredCapacity: this.info.desiredCapacity,
       ...(this.info.launchTemplate ? { currentLaunchTemplate: this.info.launchTemplate } : {}),
-      instances: [{ id: this.self, launchTime: 0, lifecycleState: 'InService', health: 'Healthy', ...readDeckhandTags(tags) }, ...this.others],
+      instances: [{ id: this.self, launchTime: 0, lifecycleState: 'InService', health: this.health, ...readDeckhandTags(tags) }, ...this.others],
     }
   }
 
@@ -111,12 +121,32 @@ export class FakeFleet implements Fleet {
   }
 
   async tagInstance(instanceId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    if (this.tagFailures > 0) {
+      this.tagFailures--
+      this.calls.push('tag throttled')
+      throw new DeckhandError('AWS_UNAVAILABLE', 'AWS throttled ec2:CreateTags (RequestLimitExceeded); deckhand backs off and tries again.', { retryable: true })
+    }
     this.calls.push(`tag ${Object.entries(tags).map(([k, v]) => `${k}=${k === 'deckhand:ready-at' ? '<time>' : v}`).join(',')}`)
     this.tags.set(instanceId, { ...this.tags.get(instanceId), ...tags })
   }
 
   /** When set, CompleteLifecycleAction answers as AWS does once the action timed out or was completed. */
   noActiveAction = false
+
+  async untagInstance(instanceId: string, keys: readonly string[]): Promise<void> {
+    this.calls.push(`untag ${keys.join(',')}`)
+    const tags = { ...this.tags.get(instanceId) }
+    for (const key of keys) delete tags[key]
+    this.tags.set(instanceId, tags)
+  }
+
+  async instanceTags(instanceId: string): Promise<Readonly<Record<string, string>>> {
+    this.calls.push('instance tags')
+    return { ...this.tags.get(instanceId) }
+  }
+
+  /** When set, CreateTags fails as a throttled EC2 does this many more times. */
+  tagFailures = 0
 
   async completeLifecycleAction(_group: string, hook: string, _id: string, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
     if (this.noActiveAction) {
@@ -132,7 +162,10 @@ export class FakeFleet implements Fleet {
 
   async setUnhealthy(): Promise<void> {
     this.calls.push('unhealthy')
+    this.health = 'Unhealthy'
   }
+
+  health: 'Healthy' | 'Unhealthy' = 'Healthy'
 
   async terminate(): Promise<void> {
     this.calls.push('terminate')
@@ -143,6 +176,8 @@ export class FakeFleet implements Fleet {
 export class FakeMetadata implements InstanceMetadata {
   target: string | undefined
   spot: SpotInterruption | undefined
+  /** The instance's tags as IMDS serves them; undefined when tags in metadata are off. */
+  tags: (() => Readonly<Record<string, string>>) | undefined
 
   constructor(readonly id: InstanceIdentity) {}
 
@@ -154,11 +189,25 @@ export class FakeMetadata implements InstanceMetadata {
     return key === 'aws:autoscaling:groupName' ? 'web-asg' : undefined
   }
 
+  async instanceTags(prefix: string): Promise<Readonly<Record<string, string>> | undefined> {
+    const tags = this.tags?.()
+    return tags === undefined ? undefined : Object.fromEntries(Object.entries(tags).filter(([key]) => key.startsWith(prefix)))
+  }
+
   async targetLifecycleState(): Promise<string | undefined> {
     return this.target
   }
 
   async spotInterruption(): Promise<SpotInterruption | undefined> {
     return this.spot
+  }
+}
+
+/** The host as a test says it is: going down, or staying up while the agent alone stops. */
+export class FakeHostShutdown {
+  stopping = false
+
+  async isShuttingDown(): Promise<boolean> {
+    return this.stopping
   }
 }

@@ -242,6 +242,11 @@ export class FakeRuntime implements ContainerRuntime {
     return [...this.containers.values()].map(view)
   }
 
+  /** The environment a container was created with (the RunningEnv port), by name. */
+  async env(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    return [...this.containers.values()].find((c) => c.config.name === name)?.config.env
+  }
+
   // ---- internals ----
 
   private exit(c: FakeContainer, code: number): void {

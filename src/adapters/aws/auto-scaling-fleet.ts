@@ -11,17 +11,14 @@ import {
   type Instance as GroupInstance,
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling'
-import { CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client, type Instance as Ec2Instance } from '@aws-sdk/client-ec2'
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client, type Instance as Ec2Instance } from '@aws-sdk/client-ec2'
 import { DeckhandError } from '../../core/errors.js'
+import { IDS_PER_FILTER, INSTANCES_PER_PAGE } from '../../core/rollout/drift-interval.js'
 import { parseHealth, parseLifecycleState, readDeckhandTags, type GroupView, type InstanceView, type LaunchTemplateRef } from '../../core/rollout/group-view.js'
 import type { Fleet, GroupInfo, GroupLaunch, LifecycleTransition } from '../../ports/fleet.js'
 import { callAws } from './errors.js'
 
-/**
- * Instance ids per DescribeInstances `instance-id` filter. EC2's guide says no more than 1,000
- * ids per call; the cap on one filter's values is not clearly published, so stay well under it.
- */
-const IDS_PER_FILTER = 200
+const GROUP_TAG = 'aws:autoscaling:groupName'
 
 /** EC2 tags every instance launched from a launch template with the template and the concrete version. */
 const TAG_TEMPLATE_ID = 'aws:ec2launchtemplate:id'
@@ -78,6 +75,7 @@ export class AwsFleet implements Fleet {
       ...launch,
       hooks,
       heartbeatTimeouts,
+      ...(group.WarmPoolConfiguration === undefined ? {} : { warmPool: true }),
     }
   }
 
@@ -98,7 +96,10 @@ export class AwsFleet implements Fleet {
     const group = await this.#describeGroup(name, signal)
     const members = group.Instances ?? []
     const ids = members.flatMap((instance) => (instance.InstanceId === undefined ? [] : [instance.InstanceId]))
-    const [current, described] = await Promise.all([this.#currentTemplate(group, signal), this.#describeInstances(ids, signal)])
+    const [current, described] = await Promise.all([
+      this.#currentTemplate(group, signal),
+      ids.length <= IDS_PER_FILTER ? this.#describeInstances(ids, signal) : this.#describeGroupInstances(name, signal),
+    ])
     const instances = members.flatMap((member) => {
       const ec2 = member.InstanceId === undefined ? undefined : described.get(member.InstanceId)
       const view = ec2 === undefined ? undefined : instanceView(member, ec2, current)
@@ -119,6 +120,16 @@ export class AwsFleet implements Fleet {
     await callAws('ec2:CreateTags', signal, (options) =>
       this.#ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: entries.map(([Key, Value]) => ({ Key, Value })) }), options),
     )
+  }
+
+  async untagInstance(instanceId: string, keys: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (keys.length === 0) return
+    await callAws('ec2:DeleteTags', signal, (options) => this.#ec2.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: keys.map((Key) => ({ Key })) }), options))
+  }
+
+  async instanceTags(instanceId: string, signal?: AbortSignal): Promise<Readonly<Record<string, string>>> {
+    const instance = (await this.#describeInstances([instanceId], signal)).get(instanceId)
+    return Object.fromEntries((instance?.Tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']])))
   }
 
   async completeLifecycleAction(group: string, hook: string, instanceId: string, result: 'CONTINUE' | 'ABANDON', signal?: AbortSignal): Promise<void> {
@@ -222,31 +233,43 @@ export class AwsFleet implements Fleet {
   async #describeInstances(ids: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, Ec2Instance>> {
     const found = new Map<string, Ec2Instance>()
     for (let start = 0; start < ids.length; start += IDS_PER_FILTER) {
-      const chunk = ids.slice(start, start + IDS_PER_FILTER)
-      let token: string | undefined
-      do {
-        const answer = await callAws('ec2:DescribeInstances', signal, (options) =>
-          this.#ec2.send(
-            new DescribeInstancesCommand({
-              // A filter, not InstanceIds: an id EC2 does not know yet (eventual consistency)
-              // is left out instead of failing the whole call, and filtered calls draw on the
-              // larger throttling bucket.
-              Filters: [{ Name: 'instance-id', Values: chunk }],
-              MaxResults: 1000,
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-            options,
-          ),
-        )
-        for (const reservation of answer.Reservations ?? []) {
-          for (const instance of reservation.Instances ?? []) {
-            if (instance.InstanceId !== undefined) found.set(instance.InstanceId, instance)
-          }
-        }
-        token = answer.NextToken === '' ? undefined : answer.NextToken
-      } while (token !== undefined)
+      // A filter, not InstanceIds: an id EC2 does not know yet (eventual consistency) is left
+      // out instead of failing the whole call, and filtered calls draw on the larger bucket.
+      await this.#describePages([{ Name: 'instance-id', Values: ids.slice(start, start + IDS_PER_FILTER) }], found, signal)
     }
     return found
+  }
+
+  /**
+   * A large group's instances by its tag, a thousand a page: five times fewer calls than chunks
+   * of ids, which matters when every agent of a 10,000-instance group reads the view.
+   */
+  async #describeGroupInstances(group: string, signal: AbortSignal | undefined): Promise<Map<string, Ec2Instance>> {
+    const found = new Map<string, Ec2Instance>()
+    await this.#describePages(
+      [
+        { Name: `tag:${GROUP_TAG}`, Values: [group] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] },
+      ],
+      found,
+      signal,
+    )
+    return found
+  }
+
+  async #describePages(filters: { Name: string; Values: string[] }[], found: Map<string, Ec2Instance>, signal: AbortSignal | undefined): Promise<void> {
+    let token: string | undefined
+    do {
+      const answer = await callAws('ec2:DescribeInstances', signal, (options) =>
+        this.#ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: INSTANCES_PER_PAGE, ...(token === undefined ? {} : { NextToken: token }) }), options),
+      )
+      for (const reservation of answer.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          if (instance.InstanceId !== undefined) found.set(instance.InstanceId, instance)
+        }
+      }
+      token = answer.NextToken === '' ? undefined : answer.NextToken
+    } while (token !== undefined)
   }
 }
 

@@ -1,4 +1,5 @@
 import { DeckhandError } from '../../core/errors.js'
+import { oneLine } from '../../core/safe-text.js'
 
 /**
  * The one translation of AWS SDK failures into DeckhandErrors. Every adapter call goes through
@@ -85,11 +86,15 @@ function networkCode(error: unknown): string | undefined {
   return undefined
 }
 
-/** AWS's own message, trimmed to one clause: no trailing period, no newlines. */
+/**
+ * AWS's own message, treated as input (it echoes what it was sent, and an endpoint on the path
+ * may say anything): one line, control and bidi characters escaped, at most 300 characters, no
+ * trailing period.
+ */
 function awsMessage(error: unknown): string {
   const message = shape(error).message
   const text = typeof message === 'string' ? message : String(error)
-  return text.replace(/\s+/g, ' ').trim().replace(/\.$/, '')
+  return oneLine(text.replace(/\s+/g, ' '), { max: 300 }).replace(/\.$/, '')
 }
 
 /** AWS asked this agent to slow down: by a throttling error name or HTTP 429. */
@@ -115,7 +120,7 @@ export function httpStatus(error: unknown): number | undefined {
 export function translateAwsError(error: unknown, action: string, signal?: AbortSignal): unknown {
   if (signal?.aborted === true) return signal.reason
   if (error instanceof DeckhandError) return error
-  const name = errorName(error) ?? 'Error'
+  const name = oneLine(errorName(error) ?? 'Error', { max: 100 })
   const status = httpStatus(error)
   const options = { cause: error }
   if (isThrottling(error)) {

@@ -117,6 +117,14 @@ export class ImdsMetadata implements InstanceMetadata {
     return this.#get(`/latest/meta-data/tags/instance/${key}`, signal)
   }
 
+  async instanceTags(prefix: string, signal?: AbortSignal): Promise<Readonly<Record<string, string>> | undefined> {
+    const listing = await this.#get('/latest/meta-data/tags/instance', signal)
+    if (listing === undefined) return undefined
+    const keys = listing.split('\n').map((key) => key.trim()).filter((key) => key.startsWith(prefix) && IMDS_TAG_KEY.test(key))
+    const values = await Promise.all(keys.map(async (key) => [key, await this.#get(`/latest/meta-data/tags/instance/${key}`, signal)] as const))
+    return Object.fromEntries(values.filter((entry): entry is readonly [string, string] => entry[1] !== undefined))
+  }
+
   async targetLifecycleState(signal?: AbortSignal): Promise<string | undefined> {
     const body = await this.#get('/latest/meta-data/autoscaling/target-lifecycle-state', signal)
     const state = body?.trim()

@@ -2,11 +2,13 @@ import type { ScheduledTask } from 'node-cron'
 import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
 
 /**
- * Real time. Periods that are a whole number of seconds dividing a minute (the reconcile tick)
- * run on node-cron; any other period runs as a chain of timers. Jitter delays each run by up to
- * `jitter × period`, so a fleet that booted together does not call the same API in the same second.
- * node-cron is imported on the first such period, not at start-up: its first tick is a second
- * away, and a boot has Docker calls to make meanwhile.
+ * Real time. A jittered period is a chain of timers, each `period × (1 ± jitter)` after the
+ * last, so agents that started together drift apart instead of calling AWS in the same second:
+ * every timer that calls AWS is jittered. An unjittered period that is a whole number of seconds
+ * dividing a minute runs on node-cron (local work only: cron aligns every process to the same
+ * wall-clock second); any other one on setInterval. node-cron is imported on the first such
+ * period, not at start-up: its first tick is a second away, and a boot has Docker calls to make
+ * meanwhile.
  */
 export class SystemClock implements Clock, Scheduler {
   private readonly random: () => number
@@ -26,37 +28,43 @@ export class SystemClock implements Clock, Scheduler {
   }
 
   every(ms: number, fn: () => void, options: { jitter?: number } = {}): Cancellable {
-    const jitter = options.jitter ?? 0
-    const pending = new Set<Cancellable>()
-    const fire = () => {
-      if (jitter <= 0) return fn()
-      const delay = this.after(this.random() * jitter * ms, () => {
-        pending.delete(delay)
-        fn()
-      })
-      pending.add(delay)
-    }
+    const jitter = Math.min(1, Math.max(0, options.jitter ?? 0))
+    if (jitter > 0) return this.#chain(ms, jitter, fn)
     const seconds = ms / 1000
     let stop: () => void
     if (Number.isInteger(seconds) && seconds >= 1 && seconds < 60 && 60 % seconds === 0) {
       let task: ScheduledTask | undefined
       let stopped = false
       void loadCron().then((cron) => {
-        if (!stopped) task = cron.schedule(`*/${seconds} * * * * *`, fire, { noOverlap: false })
+        if (!stopped) task = cron.schedule(`*/${seconds} * * * * *`, fn, { noOverlap: false })
       })
       stop = () => {
         stopped = true
         void task?.destroy()
       }
     } else {
-      const timer = setInterval(fire, ms)
+      const timer = setInterval(fn, ms)
       timer.unref?.()
       stop = () => clearInterval(timer)
     }
+    return { cancel: stop }
+  }
+
+  #chain(ms: number, jitter: number, fn: () => void): Cancellable {
+    let current: Cancellable | undefined
+    let cancelled = false
+    const next = () => {
+      if (cancelled) return
+      current = this.after(ms * (1 + jitter * (2 * this.random() - 1)), () => {
+        next()
+        fn()
+      })
+    }
+    next()
     return {
       cancel: () => {
-        stop()
-        for (const p of pending) p.cancel()
+        cancelled = true
+        current?.cancel()
       },
     }
   }

@@ -1,4 +1,6 @@
 import { DeckhandError } from '../../core/errors.js'
+import { oneLine } from '../../core/safe-text.js'
+import type { ContainerConfig } from '../../ports/container-runtime.js'
 import { registryHost } from './registry-credentials.js'
 
 /**
@@ -14,13 +16,33 @@ export function statusCodeOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined
 }
 
-/** The engine's own message, without dockerode's "(HTTP code 404) no such container - " prefix. */
-export function engineMessage(error: unknown): string {
+/** Engine text quoted in a DeckhandError: long enough for the cause, short enough for a log line. */
+const ENGINE_TEXT_MAX = 500
+
+/**
+ * The engine's own message, without dockerode's "(HTTP code 404) no such container - " prefix,
+ * treated as input: Docker echoes what it was given (a command, a mount, an env entry), so the
+ * values of `secrets` are blanked, control and bidi characters escaped, and the text cut to one
+ * bounded line before it can reach a log, status.json or a tag.
+ */
+export function engineMessage(error: unknown, secrets: Iterable<string> = []): string {
   const json = (error as { json?: unknown } | null)?.json
   const fromJson = (json as { message?: unknown } | null)?.message
-  if (typeof fromJson === 'string' && fromJson !== '') return summarise(fromJson)
-  const message = error instanceof Error ? error.message : String(error)
-  return summarise(message.replace(/^\(HTTP code \d+\) [^-]*- /, ''))
+  const message = typeof fromJson === 'string' && fromJson !== '' ? fromJson : (error instanceof Error ? error.message : String(error)).replace(/^\(HTTP code \d+\) [^-]*- /, '')
+  return oneLine(summarise(message), { secrets, max: ENGINE_TEXT_MAX })
+}
+
+/** The values a container was given in its environment: what an engine error must never echo. */
+export function secretsOf(config: Pick<ContainerConfig, 'env'>): string[] {
+  return Object.values(config.env)
+}
+
+/** The values of `NAME=value` entries, as the engine reports a container's Config.Env. */
+export function envValues(entries: readonly string[] | null | undefined): string[] {
+  return (entries ?? []).flatMap((entry) => {
+    const at = entry.indexOf('=')
+    return at < 0 ? [] : [entry.slice(at + 1)]
+  })
 }
 
 /**
@@ -70,8 +92,10 @@ export function timeoutError(endpoint: string, what: string, timeoutMs: number, 
  * Docker answers "pull access denied" both for a repository that does not exist and for one
  * that needs credentials, so that message names both fixes.
  */
-export function pullError(image: string, message: string, statusCode: number | undefined, cause?: unknown): DeckhandError {
+export function pullError(image: string, rawMessage: string, statusCode: number | undefined, cause?: unknown): DeckhandError {
   const registry = registryHost(image)
+  // A registry's text is input too: one escaped, bounded line.
+  const message = oneLine(rawMessage, { max: ENGINE_TEXT_MAX })
   const options = cause === undefined ? {} : { cause }
   if (/pull access denied|unauthorized|authentication required|no basic auth credentials|denied:|\b401\b|\b403\b/i.test(message)) {
     return new DeckhandError(

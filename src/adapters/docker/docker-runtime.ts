@@ -5,7 +5,7 @@ import { NO_METRICS, type CallOutcome, type Metrics } from '../../ports/metrics.
 import { callScope, withSignal } from '../call-scope.js'
 import { toContainerState, toRuntimeEvent, WATCHED_ACTIONS, type EngineContainer } from './container-state.js'
 import { toCreateOptions } from './create-options.js'
-import { engineMessage, pullError, statusCodeOf, timeoutError, unreachableError } from './docker-errors.js'
+import { engineMessage, envValues, pullError, secretsOf, statusCodeOf, timeoutError, unreachableError } from './docker-errors.js'
 import { JsonLines } from './json-lines.js'
 import { LeanDockerode, SSH_UNSUPPORTED } from './lean-dockerode.js'
 import { followPull, type FollowProgress } from './pull-progress.js'
@@ -149,7 +149,9 @@ export class DockerRuntime implements ContainerRuntime {
         throw new DeckhandError('CONTAINER_CREATE_FAILED', `Cannot start container ${shortId(id)}: it no longer exists.`, { retryable: true, cause: error })
       }
       if (status !== undefined) {
-        throw new DeckhandError('CONTAINER_CREATE_FAILED', `Container ${shortId(id)} failed to start: ${engineMessage(error)}.`, { retryable: true, cause: error })
+        // The engine echoes the command and may echo the environment: blank the env's values.
+        const secrets = await this.#envValuesOf(id, signal)
+        throw new DeckhandError('CONTAINER_CREATE_FAILED', `Container ${shortId(id)} failed to start: ${engineMessage(error, secrets)}.`, { retryable: true, cause: error })
       }
       throw this.#failure(error, `start container ${shortId(id)}`)
     }
@@ -254,6 +256,18 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /** A container's env values, to scrub from its start error; none when the engine cannot say. */
+  async #envValuesOf(id: string, signal: AbortSignal | undefined): Promise<string[]> {
+    try {
+      const info = await this.#call('inspect', `inspect container ${shortId(id)}`, signal, this.#callTimeoutMs, (abortSignal) =>
+        this.#docker.getContainer(id).inspect({ abortSignal }),
+      )
+      return envValues(info.Config?.Env)
+    } catch {
+      return []
+    }
+  }
+
   /** Anything the engine answered with that the caller does not handle itself. */
   #failure(error: unknown, what: string): unknown {
     const status = statusCodeOf(error)
@@ -278,11 +292,12 @@ export class DockerRuntime implements ContainerRuntime {
       )
     }
     // Docker 20.10 answers some invalid configurations (a bad bind spec) with 500, not 400.
-    if (status === 400 || /\binvalid\b/i.test(engineMessage(error))) {
-      return new DeckhandError('CONTAINER_CREATE_FAILED', `Docker rejected container ${config.name}: ${engineMessage(error)}.`, { cause: error })
+    const said = engineMessage(error, secretsOf(config))
+    if (status === 400 || /\binvalid\b/i.test(said)) {
+      return new DeckhandError('CONTAINER_CREATE_FAILED', `Docker rejected container ${config.name}: ${said}.`, { cause: error })
     }
     if (status !== undefined) {
-      return new DeckhandError('CONTAINER_CREATE_FAILED', `Docker could not create container ${config.name}: ${engineMessage(error)}.`, {
+      return new DeckhandError('CONTAINER_CREATE_FAILED', `Docker could not create container ${config.name}: ${said}.`, {
         retryable: true,
         cause: error,
       })

@@ -1,43 +1,54 @@
 /**
  * `deckhand agent`: SPEC §1 on an EC2 instance of an Auto Scaling Group.
  *
- * Design. The agent is a short sequence (identity → group → config → boot) followed by three
- * independent loops: the supervisor (containers), the drift check (should this instance be
- * replaced?) and the termination watch (is it being replaced?). Every AWS read in the sequence
- * is retried until it answers (`persist`): uncertainty never terminates an instance and never
- * stops its containers. Only three things end an instance's life, each through the ASG: a boot
- * that fails (launch hook ABANDON, or Unhealthy), a crash loop (Unhealthy), and the rollout gate
- * saying "terminate" (TerminateInstanceInAutoScalingGroup on itself). Every termination,
- * whoever started it, goes through one idempotent `drain`.
+ * Design. The agent composes parts that each have one job:
+ *   boot-sequence.ts     identity, group, config and parameters, into a complete BootContext
+ *   boot-deadline.ts     rollout.bootDeadline, from the first agent's start, over all of it
+ *   lifecycle.ts         the only writer of the instance's tags, hooks and health, reconciled
+ *   drift.ts             should this instance be replaced (pure), and the cheap reads it needs
+ *   drift-watch.ts       the periodic, budgeted drift check and the rollout gate's question
+ *   crash-loop-turns.ts  when a crash-looping instance may go Unhealthy (a dependency outage)
+ *   termination-watch.ts is it being terminated (IMDS, then the group)
+ *   drain.ts             stopping the host's side of a drain, in time for a spot notice
+ * and the supervisor (containers) and the rollout gate. This file only wires them: it turns the
+ * supervisor's states, the drift checks, the termination watch and signals into lifecycle
+ * transitions, one at a time through one serial chain, so no two of them race.
+ *
+ * Only three things end an instance's life, each through the group: a boot that fails (launch
+ * hook ABANDON, or Unhealthy), a crash loop in its turn (Unhealthy, at most maxUnavailable at a
+ * time), and the rollout gate saying "terminate". Every termination, whoever started it, goes
+ * through one idempotent drain. A SIGTERM is a termination only when the host is going down or
+ * the group is terminating the instance; otherwise the agent alone stops, and the containers keep
+ * serving until the next agent adopts them (SPEC §1.10). Uncertainty never terminates anything.
  */
-import { formatIssues, parseManifest, withRevision, type DesiredState, type HostCapacity, type Manifest } from '../manifest/index.js'
 import { boot } from '../boot/boot.js'
-import { DeckhandError } from '../errors.js'
-import { gate } from '../rollout/gate.js'
-import { formatReadyAt, TAG_READY_AT, TAG_REVISION, TAG_STATE, type InstanceState as TagState, type LaunchTemplateRef } from '../rollout/group-view.js'
-import { callsPerCheck, driftIntervalMs } from '../rollout/drift-interval.js'
+import type { RolloutSpec } from '../manifest/index.js'
+import { persist } from '../persist.js'
+import { formatReadyAt } from '../rollout/group-view.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
-import type { Cancellable, Clock, Scheduler } from '../../ports/clock.js'
-import { manifestParameter, versionParameter, type ConfigStore, type ServiceConfig } from '../../ports/config-store.js'
-import type { ContainerRuntime } from '../../ports/container-runtime.js'
-import type { Fleet, GroupInfo } from '../../ports/fleet.js'
+import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
+import type { Clock, Scheduler } from '../../ports/clock.js'
+import type { GroupInfo } from '../../ports/fleet.js'
 import type { HealthProbe } from '../../ports/health-probe.js'
-import type { ImageFetcher } from '../../ports/image-fetcher.js'
+import type { HostShutdown } from '../../ports/host-shutdown.js'
 import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-metadata.js'
 import type { Logger } from '../../ports/logger.js'
-import type { ParameterValue } from '../../ports/parameters.js'
+import type { Metrics } from '../../ports/metrics.js'
+import type { RunningEnv } from '../../ports/running-env.js'
 import type { StatusStore } from '../../ports/status-store.js'
-import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js'
 import type { VolumeProvider } from '../../ports/volumes.js'
-import { pause, persist, type PersistOptions } from '../persist.js'
+import type { HostCapacity } from '../manifest/index.js'
+import { BootDeadline } from './boot-deadline.js'
+import { BootFailure, runBootSequence, type BootContext, type Connected } from './boot-sequence.js'
+import { CrashLoopTurns } from './crash-loop-turns.js'
+import { DriftReader } from './drift.js'
+import { DriftWatch } from './drift-watch.js'
+import { stopEverything } from './drain.js'
+import { InstanceLifecycle, type DesiredLifecycle } from './lifecycle.js'
+import { TerminationWatch, type TerminationNotice } from './termination-watch.js'
 
-/** What the agent needs once it knows its Region (the SDK clients and ECR need it). */
-export interface Connected {
-  readonly config: ConfigStore
-  readonly fleet: Fleet
-  readonly runtime: ContainerRuntime
-  readonly images: ImageFetcher
-}
+export type { Connected } from './boot-sequence.js'
+export { heartbeatEveryMs } from './lifecycle.js'
 
 export interface AgentDependencies {
   readonly metadata: InstanceMetadata
@@ -49,496 +60,410 @@ export interface AgentDependencies {
   readonly logger: Logger
   readonly status?: StatusStore
   /** What this instance booted with, so a restarted agent runs the same revision. */
-  readonly bootRecord?: BootRecordStore
+  readonly bootRecord: BootRecordStore
+  /** Whether a SIGTERM comes with the host going down (then it drains) or alone (then it does not). */
+  readonly hostShutdown: HostShutdown
+  /** Where a restarted agent finds a `{ ssm }` value SSM no longer has. */
+  readonly runningEnv?: RunningEnv
   readonly host: HostCapacity
   readonly random: () => number
+  /** The agent's state dir, which no unprivileged container may mount. Default /var/lib/deckhand. */
+  readonly stateDir?: string
+  /** What the metrics endpoint serves (SPEC §6): the instance's state, gate decisions, and all the supervisor counts. */
+  readonly metrics?: Metrics
   /** How often IMDS is asked whether this instance is terminating. Default 5 s (AWS's advice for spot). */
   readonly terminationPollMs?: number
-  /** Lifecycle hook heartbeats while a drain runs. Default 10 s (the shortest hook timeout is 30 s). */
+  /** Overrides the terminate hook's heartbeat period (tests); default a third of its timeout. */
   readonly heartbeatMs?: number
-  /** Overrides the drift interval (tests); default from the fleet size (drift-interval.ts). */
+  /** Overrides the drift interval (tests); default from the fleet size and the calls a check makes. */
   readonly driftIntervalMs?: number
 }
 
-const GROUP_TAG = 'aws:autoscaling:groupName'
-const SERVICE_TAG = 'deckhand:service'
-
 export class Agent {
-  private readonly deps: AgentDependencies
-  private log: Logger
-  private readonly bootAbort = new AbortController()
-  private readonly timers: Cancellable[] = []
-  private connected?: Connected
-  private identity?: InstanceIdentity
-  private group?: string
-  private info?: GroupInfo
-  private service?: string
-  private desired?: DesiredState
-  private manifest?: Manifest
-  private bootConfig?: ServiceConfig
-  private parameterVersions: Record<string, number> = {}
-  private supervisor?: Supervisor
-  /** The boot's supervisor once it has started its first containers: what a drain must wait for. */
-  private booting?: Promise<Supervisor | undefined>
-  private tagState: TagState = 'booting'
-  private drainPromise?: Promise<void>
-  private finished!: () => void
-  private readonly done = new Promise<void>((resolve) => (this.finished = resolve))
-  private throttled = 0
-  private markedUnhealthy = false
-  /** What this instance booted with; `readyAt` once it was ready, seen by this agent or an earlier one. */
-  private bootRecord: BootRecord | undefined
-  private checking = false
-  private driftTimer: Cancellable | undefined
-  /** Read once from the view: see ownLaunchTemplate. */
-  private launchedFrom?: { readonly template?: LaunchTemplateRef }
+  readonly #deps: AgentDependencies
+  #log: Logger
+  /** Aborted when the boot must stop (a drain, or the agent leaving). */
+  readonly #stop = new AbortController()
+  #lifecycle: InstanceLifecycle | undefined
+  #groupName: string | undefined
+  #watch: TerminationWatch | undefined
+  #ctx: BootContext | undefined
+  #record: BootRecord | undefined
+  #supervisor: Supervisor | undefined
+  #booting: Promise<Supervisor | undefined> | undefined
+  #policy: RolloutSpec | undefined
+  /** The group's desired capacity as last read, shared with the parts that pace themselves by it. */
+  readonly #groupSize = { size: 1 }
+  #drift: DriftWatch | undefined
+  #turns: CrashLoopTurns | undefined
+  #drainPromise: Promise<void> | undefined
+  #leaving = false
+  /** Supervisor states, handled one at a time in the order they came. */
+  #events: Promise<void> = Promise.resolve()
+  #finished!: (code: number) => void
+  readonly #done = new Promise<number>((resolve) => (this.#finished = resolve))
 
   constructor(deps: AgentDependencies) {
-    this.deps = deps
-    this.log = deps.logger
+    this.#deps = deps
+    this.#log = deps.logger
   }
 
-  /** Runs until the instance drains; resolves with the exit code. */
+  /** Runs until the instance drained or the agent was stopped alone; resolves with the exit code. */
   async run(stopRequested: Promise<string>): Promise<number> {
-    void stopRequested.then((signal) => this.drain(`${signal} from the system`))
+    const { clock, scheduler } = this.#deps
+    const deadline = new BootDeadline({ scheduler, clock, startedAt: clock.now() })
+    void stopRequested.then((signal) => this.#onStopSignal(signal))
+    let ctx: BootContext | undefined
     try {
-      await this.bootSequence()
+      ctx = await runBootSequence(this.#deps, deadline, this.#stop.signal, {
+        named: (group) => void (this.#groupName = group),
+        identified: (identity, connected, record) => this.#identified(identity, connected, record),
+        grouped: (group, info, record) => this.#grouped(group, info, record),
+      })
     } catch (error) {
-      if (!this.bootAbort.signal.aborted) throw error
+      if (this.#stop.signal.aborted) return this.#done
+      if (!(error instanceof BootFailure)) throw error
+      deadline.cancel()
+      await this.#failBoot(error.message)
+      return this.#done
     }
-    await this.done
-    return 0
+    await this.#start(ctx, deadline)
+    return this.#done
   }
 
-  private get everReady(): boolean {
-    return this.bootRecord?.readyAt !== undefined
+  /** The drain under way, if any (tests). */
+  get draining(): Promise<void> | undefined {
+    return this.#drainPromise
   }
 
-  private async saveBootRecord(): Promise<void> {
-    if (!this.bootRecord) return
-    await this.deps.bootRecord?.write(this.bootRecord).catch((error: unknown) => this.log.warn({ reason: String(error) }, 'could not write the boot record'))
+  #identified(identity: InstanceIdentity, connected: Connected, record: BootRecord | undefined): void {
+    this.#log = this.#deps.logger.child({ instance: identity.instanceId })
+    this.#record = record
+    const initial: DesiredLifecycle = record?.drain
+      ? { state: 'draining', ...(record.readyAt === undefined ? {} : { readyAt: record.readyAt }) }
+      : record?.readyAt !== undefined
+        ? { state: 'ready', readyAt: record.readyAt }
+        : { state: 'booting' }
+    this.#lifecycle = new InstanceLifecycle({
+      fleet: connected.fleet,
+      instanceId: identity.instanceId,
+      scheduler: this.#deps.scheduler,
+      logger: this.#log,
+      random: this.#deps.random,
+      initial,
+      secrets: () => [...(this.#ctx?.values.values() ?? [])].map((v) => v.value),
+      onChange: (desired) => this.#deps.metrics?.instanceState(desired.state, desired.revision ?? ''),
+    })
+    this.#watch = new TerminationWatch({
+      metadata: this.#deps.metadata,
+      fleet: connected.fleet,
+      instanceId: identity.instanceId,
+      scheduler: this.#deps.scheduler,
+      random: this.#deps.random,
+      ...(this.#deps.terminationPollMs === undefined ? {} : { everyMs: this.#deps.terminationPollMs }),
+      fleetSize: () => this.#groupSize.size,
+      askGroup: () => this.#record?.readyAt !== undefined,
+      onTermination: (notice) => void this.#drain(notice),
+    })
+    this.#watch.start()
   }
 
-  private persistOptions(extra: Partial<PersistOptions> = {}): PersistOptions {
-    return { scheduler: this.deps.scheduler, logger: this.log, random: this.deps.random, signal: this.bootAbort.signal, ...extra }
+  #grouped(group: string, info: GroupInfo, record: BootRecord | undefined): void {
+    this.#groupName = group
+    this.#groupSize.size = Math.max(1, info.desiredCapacity)
+    this.#lifecycle?.setHooks({ group, hooks: info.hooks, ...(info.heartbeatTimeouts ? { heartbeatTimeouts: info.heartbeatTimeouts } : {}) })
+    // A boot longer than the launch hook's heartbeat timeout must not get its default result.
+    if (record?.launchCompleted !== true) this.#lifecycle?.heartbeat('launching')
   }
 
-  private async bootSequence(): Promise<void> {
-    const { metadata } = this.deps
-    const signal = this.bootAbort.signal
-    const identity = await persist('the instance identity from IMDS', () => metadata.identity(signal), this.persistOptions())
-    this.identity = identity
-    this.log = this.deps.logger.child({ instance: identity.instanceId })
-    const connected = await this.deps.connect(identity)
-    this.connected = connected
-    const { fleet, config } = connected
-
-    const previous = await this.deps.bootRecord?.read()
-    const record = previous?.instanceId === identity.instanceId ? previous : undefined
-    if (record) this.log.info({ group: record.group, service: record.service }, 'restarted on the same instance: running what it booted with')
-
-    const group =
-      record?.group ??
-      (await persist(
-        'the Auto Scaling group of this instance',
-        async () => {
-          const name = (await metadata.instanceTag(GROUP_TAG, signal)) ?? (await fleet.groupOf(identity.instanceId, signal))
-          if (name === undefined) throw new DeckhandError('SERVICE_UNKNOWN', `Instance ${identity.instanceId} is in no Auto Scaling group; launch it from one (deckhand runs one service per group).`)
-          return name
-        },
-        this.persistOptions(),
-      ))
-    this.group = group
-    this.watchTermination()
-
-    const info = await persist(`the Auto Scaling group ${group}`, () => fleet.group(group, signal), this.persistOptions())
-    this.info = info
-    const service = record?.service ?? info.tags[SERVICE_TAG] ?? group
-    this.service = service
-    this.log = this.log.child({ service })
-
-    const loaded: ServiceConfig = record
-      ? { manifest: record.manifest, ...(record.release ? { release: record.release } : {}) }
-      : await persist(`the config under /deckhand/${service}/ in SSM`, () => config.load(service, signal), this.persistOptions())
-    this.bootConfig = loaded
-    const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value })
-    if (!parsed.ok) {
-      await this.bootFailed(`The manifest in ${manifestParameter(service)} is invalid:\n${formatIssues(parsed.issues)}\nfix it with deckhand validate and set it again.`)
-      return
+  async #start(ctx: BootContext, deadline: BootDeadline): Promise<void> {
+    const lifecycle = this.#lifecycle
+    if (!lifecycle || this.#stop.signal.aborted) return
+    this.#ctx = ctx
+    this.#record = ctx.record
+    this.#policy = ctx.desired.rollout
+    this.#log = this.#log.child({ service: ctx.service, revision: ctx.desired.revision })
+    lifecycle.setRevision(ctx.desired.revision)
+    if (!ctx.restarted) {
+      this.#log.info({ group: ctx.group, version: ctx.desired.version, containers: ctx.desired.containers.map((c) => c.name) }, 'booting')
+      // Not awaited: a throttled CreateTags must not hold the boot; the ready tags wait for it.
+      void lifecycle.write()
+    } else if (ctx.record.readyAt !== undefined) {
+      this.#log.info({ group: ctx.group, version: ctx.desired.version, readyAt: formatReadyAt(ctx.record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
     }
-    this.manifest = parsed.manifest
-    let values: ReadonlyMap<string, ParameterValue>
-    try {
-      values = await persist('the SSM parameters the manifest references', () => this.readParameters(parsed.manifest.parameters, record), this.persistOptions({ attempts: 8, retryableCounts: false }))
-    } catch (error) {
-      await this.bootFailed(error instanceof Error ? error.message : String(error))
-      return
-    }
-    this.parameterVersions = Object.fromEntries([...values].map(([name, v]) => [name, v.version]))
-    const desired = withRevision(parsed.manifest, this.parameterVersions)
-    this.desired = desired
-    this.bootRecord = record ?? { instanceId: identity.instanceId, group, service, manifest: loaded.manifest, ...(loaded.release ? { release: loaded.release } : {}), parameterVersions: this.parameterVersions }
-    if (!record) await this.saveBootRecord()
-    this.log = this.log.child({ revision: desired.revision })
-    if (record?.readyAt !== undefined) {
-      // It was serving before this agent restarted: its tags still say ready, and stay so.
-      this.tagState = 'ready'
-      this.log.info({ group, version: desired.version, readyAt: formatReadyAt(record.readyAt) }, 'adopting: this instance was ready before the agent restarted')
-    } else {
-      this.log.info({ group, version: desired.version, containers: desired.containers.map((c) => c.name) }, 'booting')
-      await this.tag({ [TAG_STATE]: 'booting', [TAG_REVISION]: desired.revision })
-    }
+    if (ctx.record.drain && (await this.#resumedDrain(ctx, ctx.record.drain.reason))) return
 
-    // An engine that is not up yet (the agent started first, or dockerd is restarting) is waited
-    // for, like any other dependency: it is not a reason to fail the instance.
-    await persist('the Docker engine', () => connected.runtime.ping(signal), this.persistOptions())
+    // A ready instance restarted: no boot deadline (nothing it runs may fail for lack of time).
+    const remaining = ctx.record.readyAt === undefined ? deadline.remainingMs() : 2 ** 31 - 1
+    deadline.cancel()
     try {
       const booting = boot({
-        identity: { instanceId: identity.instanceId, service },
-        desired,
-        host: this.deps.host,
-        runtime: connected.runtime,
-        images: connected.images,
-        volumes: this.deps.volumes(service),
-        parameters: config,
-        parameterValues: values,
-        probe: this.deps.probe,
-        clock: this.deps.clock,
-        scheduler: this.deps.scheduler,
-        logger: this.log,
-        ...(this.deps.status ? { status: this.deps.status } : {}),
-        signal,
+        identity: { instanceId: ctx.identity.instanceId, service: ctx.service },
+        desired: { ...ctx.desired, rollout: { ...ctx.desired.rollout, bootDeadlineMs: remaining } },
+        host: this.#deps.host,
+        runtime: ctx.connected.runtime,
+        images: ctx.connected.images,
+        volumes: this.#deps.volumes(ctx.service),
+        parameters: ctx.connected.config,
+        parameterValues: ctx.values,
+        probe: this.#deps.probe,
+        clock: this.#deps.clock,
+        scheduler: this.#deps.scheduler,
+        logger: this.#log,
+        ...(this.#deps.status ? { status: this.#deps.status } : {}),
+        ...(this.#deps.metrics ? { metrics: this.#deps.metrics } : {}),
+        signal: this.#stop.signal,
       })
-      this.booting = booting.catch(() => undefined)
-      this.supervisor = await booting
+      this.#booting = booting.catch(() => undefined)
+      this.#supervisor = await booting
     } catch (error) {
-      if (signal.aborted) return
-      await this.bootFailed(error instanceof Error ? error.message : String(error))
+      if (this.#stop.signal.aborted) return
+      await this.#failBoot(messageOf(error))
       return
     }
-    const supervisor = this.supervisor
-    supervisor.onStateChange((state, detail) => void this.onSupervisorState(state, detail))
-    await this.onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail)
-    this.scheduleDriftCheck(true)
-  }
-
-  /** Secrets at the versions this instance booted with (`name:N`), or the newest on a first boot. */
-  private async readParameters(names: readonly string[], record: BootRecord | undefined): Promise<ReadonlyMap<string, ParameterValue>> {
-    const config = this.connected?.config
-    if (!config || names.length === 0) return new Map()
-    if (!record) return config.read(names, this.bootAbort.signal)
-    const pinned = names.map((name) => (record.parameterVersions[name] === undefined ? name : `${name}:${record.parameterVersions[name]}`))
-    const read = await config.read(pinned, this.bootAbort.signal)
-    return new Map(names.map((name, i) => [name, read.get(pinned[i] ?? name)] as const).filter((e): e is [string, ParameterValue] => e[1] !== undefined))
-  }
-
-  private async onSupervisorState(state: string, detail: string | undefined): Promise<void> {
-    if (this.drainPromise) return
-    if (state === 'ready' && !this.everReady && this.bootRecord) {
-      const now = this.deps.clock.now()
-      this.bootRecord = { ...this.bootRecord, readyAt: now }
-      await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(now) })
-      this.tagState = 'ready'
-      await this.saveBootRecord()
-      await this.completeHooks('launching', 'CONTINUE')
-      this.log.info({ state: 'ready' }, 'every container is healthy; the instance is ready')
-    } else if (state === 'failed') {
-      await this.bootFailed(detail ?? 'the boot failed')
-    } else if (state === 'crash-loop') {
-      // Before it was ever ready, a crash loop is a failed boot: the launch hook is abandoned.
-      if (this.everReady) await this.markUnhealthy(`crash loop: ${detail ?? ''}`)
-      else await this.bootFailed(`crash loop: ${detail ?? ''}`)
-    }
-  }
-
-  /** The instance cannot serve: say so in its tags and let the ASG replace it. */
-  private async bootFailed(reason: string): Promise<void> {
-    if (this.tagState === 'failed' || this.drainPromise) return
-    this.tagState = 'failed'
-    this.log.error({ state: 'failed', reason }, 'the boot failed; asking the group to replace this instance')
-    await this.tag({ [TAG_STATE]: 'failed' })
-    // ABANDON only works while a launch action waits; when none did (it timed out, or an earlier
-    // agent completed it), Unhealthy is what gets the instance replaced.
-    const abandoned = (this.info?.hooks.launching.length ?? 0) > 0 && !this.everReady && (await this.completeHooks('launching', 'ABANDON'))
-    if (!abandoned) await this.markUnhealthy(reason)
-  }
-
-  private async markUnhealthy(reason: string): Promise<void> {
-    if (this.markedUnhealthy || !this.identity || !this.connected) return
-    this.markedUnhealthy = true
-    this.log.error({ decision: 'unhealthy', reason }, 'setting this instance Unhealthy so the group replaces it')
-    if (this.tagState !== 'failed') {
-      this.tagState = 'failed'
-      await this.tag({ [TAG_STATE]: 'failed' })
-    }
-    const { fleet } = this.connected
-    const id = this.identity.instanceId
-    await persist('SetInstanceHealth Unhealthy', () => fleet.setUnhealthy(id), this.persistOptions({ signal: undefined, attempts: 10, retryableCounts: false })).catch((error: unknown) =>
-      this.log.error({ reason: String(error) }, 'could not set the instance Unhealthy'),
-    )
-  }
-
-  private async tag(tags: Record<string, string>): Promise<void> {
-    if (!this.identity || !this.connected) return
-    const { fleet } = this.connected
-    const id = this.identity.instanceId
-    await persist(`tags ${Object.keys(tags).join(', ')}`, () => fleet.tagInstance(id, tags), this.persistOptions({ signal: undefined, attempts: 10 })).catch((error: unknown) =>
-      this.log.error({ reason: String(error), tags }, 'could not tag the instance'),
-    )
-  }
-
-  /** True when at least one hook of the transition was completed. */
-  private async completeHooks(transition: 'launching' | 'terminating', result: 'CONTINUE' | 'ABANDON'): Promise<boolean> {
-    if (!this.identity || !this.connected || !this.group || !this.info) return false
-    const { fleet } = this.connected
-    const id = this.identity.instanceId
-    const group = this.group
-    let completed = false
-    for (const hook of this.info.hooks[transition]) {
-      try {
-        // A throttled Auto Scaling API is waited out: an unanswered launch hook ends in ABANDON.
-        // "No active lifecycle action" will not change by waiting: one more try, then on.
-        await persist(`CompleteLifecycleAction ${hook}`, () => fleet.completeLifecycleAction(group, hook, id, result), this.persistOptions({ signal: undefined, attempts: 2, retryableCounts: false }))
-        this.log.info({ hook, result }, `lifecycle hook completed with ${result}`)
-        completed = true
-      } catch (error) {
-        // No action waiting: the hook timed out already, or this transition had none.
-        this.log.warn({ hook, result, reason: error instanceof Error ? error.message : String(error) }, 'could not complete the lifecycle hook')
-      }
-    }
-    return completed
-  }
-
-  // ---- drift ----
-
-  /**
-   * The first check comes at a random phase of the interval, so a fleet that booted together
-   * spreads its SSM calls over the whole interval instead of the ±10% jitter window.
-   */
-  private scheduleDriftCheck(first = false): void {
-    if (this.drainPromise || !this.desired) return
-    const interval =
-      this.deps.driftIntervalMs ??
-      driftIntervalMs({
-        fleetSize: this.info?.desiredCapacity ?? 1,
-        random: this.deps.random(),
-        throttledCount: this.throttled,
-        callsPerCheck: callsPerCheck(2 + this.desired.parameters.length),
-      })
-    const delay = first ? this.deps.random() * interval : interval
-    this.driftTimer?.cancel()
-    this.driftTimer = this.deps.scheduler.after(delay, () => {
-      void this.driftCheck().finally(() => this.scheduleDriftCheck())
-    })
-  }
-
-  /** One drift check: one GetParameters for versions; more calls only when something moved. */
-  async driftCheck(): Promise<void> {
-    const { connected, desired, manifest, service, group, identity, info, bootConfig } = this
-    if (!connected || !desired || !manifest || !service || !group || !identity || !info || !bootConfig || this.drainPromise || this.checking) return
-    this.checking = true
-    try {
-      const { config, fleet } = connected
-      const names = [manifestParameter(service), versionParameter(service), ...desired.parameters]
-      let versions: ReadonlyMap<string, number>
-      try {
-        versions = await config.versions(names)
-        this.throttled = 0
-      } catch (error) {
-        this.throttled += 1
-        this.log.warn({ reason: error instanceof Error ? error.message : String(error), throttled: this.throttled }, 'drift check could not read SSM; keeping everything as it is')
-        return
-      }
-      let desiredRevision = desired.revision
-      let policy = desired.rollout
-      if (versions.get(names[0]!) !== bootConfig.manifest.version || versions.get(names[1]!) !== bootConfig.release?.version) {
-        const loaded = await config.load(service)
-        const parsed = parseManifest(loaded.manifest.value, { version: loaded.release?.value })
-        if (!parsed.ok) {
-          this.log.error({ decision: 'stay', reason: formatIssues(parsed.issues) }, `the manifest now in ${manifestParameter(service)} is invalid; not rolling to it`)
-          return
-        }
-        const refs = await config.versions(parsed.manifest.parameters)
-        if (parsed.manifest.parameters.some((name) => !refs.has(name))) {
-          this.log.error({ decision: 'stay' }, 'the new manifest references SSM parameters that do not exist; not rolling to it')
-          return
-        }
-        desiredRevision = withRevision(parsed.manifest, Object.fromEntries(refs)).revision
-        policy = parsed.manifest.rollout
-      } else if (desired.parameters.some((name) => versions.get(name) !== this.parameterVersions[name])) {
-        const gone = desired.parameters.filter((name) => !versions.has(name))
-        if (gone.length > 0) {
-          // A replacement could not boot without them: rolling would only churn the group.
-          this.log.error({ decision: 'stay', parameters: gone }, `SSM parameters the manifest references no longer exist (${gone.join(', ')}); not rolling until they do`)
-          return
-        }
-        desiredRevision = withRevision(manifest, Object.fromEntries(desired.parameters.map((name) => [name, versions.get(name) ?? -1]))).revision
-      }
-      const current = await fleet.launch(group)
-      // this.info, not the one read when the check began: a drain may have re-read the hooks since.
-      if (this.info) this.info = { ...this.info, desiredCapacity: current.desiredCapacity }
-      const launchedFrom = await this.ownLaunchTemplate(fleet, group)
-      const launchMoved =
-        (current.launchTemplate !== undefined && launchedFrom !== undefined && (current.launchTemplate.id !== launchedFrom.id || current.launchTemplate.version !== launchedFrom.version)) ||
-        (current.imageId !== undefined && current.imageId !== identity.imageId)
-      if (desiredRevision === desired.revision && !launchMoved) {
-        this.log.debug({ decision: 'stay' }, 'drift check: up to date')
-        return
-      }
-      const view = await fleet.view(group)
-      const result = gate(view, { instanceId: identity.instanceId, revision: desired.revision, desiredRevision, state: this.tagState }, policy, this.deps.clock.now())
-      this.log.info({ decision: result.decision, code: result.code, reason: result.reason, desiredRevision, ...result.facts }, `rollout gate: ${result.decision}`)
-      const readyAt = this.bootRecord?.readyAt
-      if (result.code === 'stale-view' && this.tagState === 'ready' && readyAt !== undefined) {
-        // The view may only lag, or the ready tags were lost (CreateTags gave up under throttling):
-        // every other agent would then count this instance as missing and the rollout would stall.
-        await this.tag({ [TAG_STATE]: 'ready', [TAG_READY_AT]: formatReadyAt(readyAt) })
-      }
-      // A drain that began while the view was read (SIGTERM, a spot notice) has the instance now.
-      if (result.decision !== 'terminate' || this.drainPromise) return
-      // Tag draining first, so every other agent's next view counts this instance as leaving.
-      const previous = this.tagState
-      this.tagState = 'draining'
-      await this.tag({ [TAG_STATE]: 'draining' })
-      try {
-        await fleet.terminate(identity.instanceId)
-      } catch (error) {
-        if (!this.drainPromise) {
-          this.tagState = previous
-          await this.tag({ [TAG_STATE]: previous })
-        }
-        throw error
-      }
-      void this.drain(`replaced by the rollout: ${result.reason}`)
-    } catch (error) {
-      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'drift check failed; keeping everything as it is')
-    } finally {
-      this.checking = false
-    }
+    const supervisor = this.#supervisor
+    supervisor.onStateChange((state, detail) => this.#enqueue(() => this.#onSupervisorState(state, detail)))
+    await this.#enqueue(() => this.#onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail))
+    this.#watchDrift(ctx, lifecycle)
   }
 
   /**
-   * The launch template version this instance was launched from, as the group's view shows it
-   * (EC2's `aws:ec2launchtemplate:*` tags), read once. Not the group's version when the agent
-   * started: one made between the launch and the agent's start (the OS boot), or before an agent
-   * restart, would look like this instance's own, and the instance would never be replaced.
-   * Unknown (not in the view yet) compares as nothing, and is asked again at the next check.
+   * A drain an earlier agent began and did not finish: finished when the instance is really
+   * leaving (true), else forgotten, and the instance is put back once its containers are healthy.
    */
-  private async ownLaunchTemplate(fleet: Fleet, group: string): Promise<LaunchTemplateRef | undefined> {
-    if (this.launchedFrom) return this.launchedFrom.template
-    const id = this.identity?.instanceId
-    const self = (await fleet.view(group)).instances.find((instance) => instance.id === id)
-    if (!self) return undefined
-    this.launchedFrom = self.launchTemplate ? { template: self.launchTemplate } : {}
-    return self.launchTemplate
+  async #resumedDrain(ctx: BootContext, reason: string): Promise<boolean> {
+    const notice = await persist('whether a termination is under way', () => this.#watch?.underWay(this.#stop.signal) ?? Promise.resolve(null), {
+      scheduler: this.#deps.scheduler,
+      logger: this.#log,
+      random: this.#deps.random,
+      signal: this.#stop.signal,
+    }).catch(() => undefined)
+    if (notice) {
+      void this.#drain(notice)
+      return true
+    }
+    this.#log.info({ reason }, 'an earlier agent began a drain, and no termination is under way: putting the instance back once its containers are healthy')
+    const { drain: _unfinished, ...rest } = ctx.record
+    await this.#saveRecord(rest)
+    return false
   }
 
-  // ---- termination ----
-
-  private watchTermination(): void {
-    const every = this.deps.terminationPollMs ?? 5_000
-    let polls = 0
-    this.timers.push(
-      this.deps.scheduler.every(every, () => {
-        polls += 1
-        void this.pollTermination(polls % 12 === 0)
+  #watchDrift(ctx: BootContext, lifecycle: InstanceLifecycle): void {
+    this.#drift = new DriftWatch({
+      ctx,
+      lifecycle,
+      reader: new DriftReader({
+        config: ctx.connected.config,
+        fleet: ctx.connected.fleet,
+        service: ctx.service,
+        group: ctx.group,
+        ...(this.#deps.stateDir === undefined ? {} : { stateDir: this.#deps.stateDir }),
+        host: this.#deps.host,
+        booted: { manifest: ctx.manifest, manifestVersion: ctx.config.manifest.version, ...(ctx.config.release ? { releaseVersion: ctx.config.release.version } : {}) },
       }),
-    )
+      metadata: this.#deps.metadata,
+      clock: this.#deps.clock,
+      scheduler: this.#deps.scheduler,
+      random: this.#deps.random,
+      logger: this.#log,
+      ...(this.#deps.driftIntervalMs === undefined ? {} : { intervalMs: this.#deps.driftIntervalMs }),
+      fleet: this.#groupSize,
+      stopped: () => this.#drainPromise !== undefined || this.#leaving,
+      onRollout: (rollout) => void (this.#policy = rollout),
+      ...(this.#deps.metrics ? { metrics: this.#deps.metrics } : {}),
+      replace: (reason) => this.#replaceByGate(lifecycle, reason),
+    })
+    this.#drift.start()
   }
 
-  private async pollTermination(askTheGroup: boolean): Promise<void> {
-    if (this.drainPromise || !this.identity || !this.connected) return
-    const { metadata } = this.deps
-    const target = await metadata.targetLifecycleState().catch(() => undefined)
-    if (target === 'Terminated') return void this.drain('the group is terminating this instance (target lifecycle state Terminated)')
-    const spot = await metadata.spotInterruption().catch(() => undefined)
-    if (spot) return void this.drain(`spot interruption notice: ${spot.action} at ${new Date(spot.time).toISOString()}`)
-    // IMDS answers 404 until the first transition and, reportedly, for a while after a host
-    // live migration: once the instance should be InService, ask the group itself now and then.
-    if (target === undefined && this.everReady && askTheGroup) {
-      const state = await this.connected.fleet.lifecycleState(this.identity.instanceId).catch(() => undefined)
-      if (state?.startsWith('Terminating')) void this.drain(`the group is terminating this instance (${state})`)
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    this.#events = this.#events.then(work).catch((error: unknown) => this.#log.error({ reason: messageOf(error) }, 'lifecycle step failed'))
+    return this.#events
+  }
+
+  async #onSupervisorState(state: string, detail: string | undefined): Promise<void> {
+    const lifecycle = this.#lifecycle
+    if (!lifecycle || this.#drainPromise || this.#leaving) return
+    if (state === 'ready') await this.#ready(lifecycle)
+    else if (state === 'failed') await this.#failBoot(detail ?? 'the boot failed')
+    else if (state === 'crash-loop') {
+      // Before it was ever ready, a crash loop is a failed boot: the launch hook is abandoned.
+      if (this.#record?.readyAt === undefined) await this.#failBoot(`crash loop: ${detail ?? ''}`)
+      else await this.#degraded(`crash loop: ${detail ?? ''}`)
     }
   }
 
-  /**
-   * SPEC §1.9, whoever asked: tag draining, wait drainDelay for the load balancer, stop the
-   * containers in reverse order, release volumes, complete the terminate hook. Heartbeats keep
-   * the hook alive while it runs.
-   */
-  drain(reason: string): Promise<void> {
-    if (this.drainPromise) return this.drainPromise
-    this.drainPromise = (async () => {
-      for (const timer of this.timers) timer.cancel()
-      this.driftTimer?.cancel()
-      this.bootAbort.abort(new DeckhandError('INTERNAL', `draining: ${reason}`))
-      this.log.info({ state: 'draining', reason }, 'draining')
-      const heartbeat = this.deps.scheduler.every(this.deps.heartbeatMs ?? heartbeatEveryMs(this.info), () => void this.heartbeat())
-      // The hooks as they are now: one added since the boot (the Terraform module applied to a
-      // running group) must be completed and heartbeated too, or the group waits out its timeout.
-      const hooksRead = this.refreshHooks()
+  async #ready(lifecycle: InstanceLifecycle): Promise<void> {
+    const record = this.#record
+    if (!record) return
+    if (lifecycle.state === 'booting') {
+      // The record first, synced: a restarted agent must know this instance served.
+      const readyAt = this.#deps.clock.now()
       try {
-        if (this.identity && this.connected && this.tagState !== 'draining') {
-          this.tagState = 'draining'
-          await this.tag({ [TAG_STATE]: 'draining' })
-        }
-        // A boot under way may be creating and starting containers right now (its first pass
-        // cannot be aborted): let it hand over its supervisor, then stop what it started.
-        const supervisor = this.supervisor ?? (await this.booting)
-        const delay = this.desired?.rollout.drainDelayMs ?? 0
-        if (delay > 0 && supervisor) {
-          this.log.info({ drainDelay: delay }, 'waiting for the load balancer to drain connections')
-          await pause(this.deps.scheduler, delay)
-        }
-        await supervisor?.drain()
-        if (this.desired && this.service) {
-          const volumes = this.deps.volumes(this.service)
-          for (const [name, spec] of Object.entries(this.desired.volumes)) {
-            await volumes.release(name, spec).catch((error: unknown) => this.log.error({ volume: name, reason: String(error) }, 'could not release the volume'))
+        await this.#deps.bootRecord.write({ ...record, readyAt })
+        this.#record = { ...record, readyAt }
+      } catch (error) {
+        await this.#failBoot(messageOf(error))
+        return
+      }
+      if (!(await lifecycle.transition('ready', { readyAt }))) return
+      this.#log.info({ state: 'ready' }, 'every container is healthy; the instance is ready')
+    } else if (lifecycle.state === 'draining') {
+      if (!(await lifecycle.transition('ready', { restore: true }))) return
+      this.#log.info({ state: 'ready' }, 'the instance is back in service')
+    } else if (lifecycle.state === 'degraded') {
+      this.#turns?.cancel()
+      if (!(await lifecycle.transition('ready'))) return
+      this.#log.info({ state: 'ready' }, 'the crash loop is over; the instance serves again')
+    }
+    if (this.#record?.launchCompleted !== true && lifecycle.state === 'ready') {
+      await lifecycle.complete('launching', 'CONTINUE')
+      const current = this.#record
+      if (current) await this.#saveRecord({ ...current, launchCompleted: true })
+    }
+  }
+
+  /** The instance cannot serve: say so in its tags and let the group replace it. */
+  async #failBoot(reason: string): Promise<void> {
+    const lifecycle = this.#lifecycle
+    if (!lifecycle) {
+      this.#log.error({ state: 'failed', reason }, 'the boot failed before this instance knew who it is; nothing can be tagged')
+      return
+    }
+    if (lifecycle.state === 'failed' || this.#drainPromise) return
+    this.#log.error({ state: 'failed', reason }, 'the boot failed; asking the group to replace this instance')
+    if (!(await lifecycle.transition('failed', { reason }))) return
+    // ABANDON only works while a launch action waits; when none does (it timed out, or an
+    // earlier agent completed it), Unhealthy is what gets the instance replaced.
+    const waiting = (lifecycle.hooks?.hooks.launching.length ?? 0) > 0 && this.#record?.launchCompleted !== true && this.#record?.readyAt === undefined
+    const abandoned = waiting && (await lifecycle.complete('launching', 'ABANDON'))
+    if (!abandoned) await lifecycle.setUnhealthy(reason)
+  }
+
+  /**
+   * A crash loop on an instance that served: tagged degraded, and set Unhealthy only in its turn
+   * (crash-loop-turns.ts), so a dependency outage never takes down more than maxUnavailable.
+   */
+  async #degraded(reason: string): Promise<void> {
+    const lifecycle = this.#lifecycle
+    const ctx = this.#ctx
+    if (!lifecycle || !ctx || lifecycle.markedUnhealthy) return
+    await lifecycle.transition('degraded', { reason })
+    this.#turns ??= new CrashLoopTurns({
+      lifecycle,
+      fleet: ctx.connected.fleet,
+      group: ctx.group,
+      instanceId: ctx.identity.instanceId,
+      scheduler: this.#deps.scheduler,
+      random: this.#deps.random,
+      logger: this.#log,
+      groupSize: this.#groupSize,
+      rollout: () => this.#policy ?? ctx.desired.rollout,
+      healthy: () => this.#supervisor !== undefined && this.#supervisor.unhealthyReport() === undefined,
+      stopped: () => this.#drainPromise !== undefined || this.#leaving,
+      enqueue: (work) => this.#enqueue(work),
+    })
+    await this.#turns.start()
+  }
+
+  /** Tags draining first, so every other agent's next view counts this instance as leaving, then asks the group to terminate it. */
+  async #replaceByGate(lifecycle: InstanceLifecycle, reason: string): Promise<void> {
+    const previous = lifecycle.state
+    await lifecycle.transition('draining')
+    try {
+      await lifecycle.terminate()
+    } catch (error) {
+      if (!this.#drainPromise) await lifecycle.transition(previous, { restore: true })
+      throw error
+    }
+    void this.#drain({ reason })
+  }
+
+  // ---- stopping ----
+
+  /**
+   * SIGTERM or SIGINT. A drain when the host is going down or the group is terminating this
+   * instance; otherwise the agent alone stops and the containers keep serving (SPEC §1.10).
+   */
+  async #onStopSignal(signal: string): Promise<void> {
+    if (this.#drainPromise || this.#leaving) return
+    const shuttingDown = await this.#deps.hostShutdown.isShuttingDown().catch(() => false)
+    if (shuttingDown) return void this.#drain({ reason: `${signal}: the host is shutting down` })
+    const notice = this.#watch ? await this.#watch.underWay(AbortSignal.timeout(5_000)).catch(() => null) : null
+    if (notice) return void this.#drain(notice)
+    if (this.#drainPromise) return
+    this.#leaving = true
+    this.#log.info({ signal }, 'stopping the agent alone: the host stays up and no termination is under way, so the containers keep running and the next agent adopts them')
+    this.#stop.abort()
+    this.#cancelTimers()
+    this.#finished(0)
+  }
+
+  #cancelTimers(): void {
+    this.#watch?.stop()
+    this.#drift?.stop()
+    this.#turns?.cancel()
+    this.#lifecycle?.close()
+  }
+
+  async #saveRecord(record: BootRecord): Promise<void> {
+    this.#record = record
+    await this.#deps.bootRecord.write(record).catch((error: unknown) => this.#log.error({ reason: messageOf(error) }, 'could not write the boot record'))
+  }
+
+  /**
+   * SPEC §1.9, whoever asked: tag draining (a failed instance keeps failed), wait drainDelay for
+   * the load balancer (cut to fit a spot notice), stop the containers level by level, release
+   * volumes, complete the terminate hook. Heartbeats keep the hook alive while it runs.
+   */
+  #drain(notice: TerminationNotice): Promise<void> {
+    if (this.#drainPromise) return this.#drainPromise
+    this.#drainPromise = (async () => {
+      const { clock, scheduler } = this.#deps
+      this.#cancelTimers()
+      this.#stop.abort()
+      this.#log.info({ state: 'draining', reason: notice.reason }, 'draining')
+      const lifecycle = this.#lifecycle
+      try {
+        if (this.#record) await this.#saveRecord({ ...this.#record, drain: { at: clock.now(), reason: notice.reason } })
+        if (lifecycle) {
+          await lifecycle.transition('draining')
+          if (notice.reclaimAt !== undefined) {
+            // Hand the instance to the group's own termination path now: the load balancer
+            // deregisters it and the replacement launches while the notice runs.
+            await lifecycle.terminate().catch((error: unknown) => this.#log.warn({ reason: messageOf(error) }, 'could not hand the spot-interrupted instance to its group'))
           }
         }
-        await hooksRead
-        await this.completeHooks('terminating', 'CONTINUE')
-        this.log.info({ state: 'drained' }, 'drained')
+        // The hooks as they are now: one added since the boot must be completed and heartbeated too.
+        if (this.#groupName) await lifecycle?.refreshHooks(this.#groupName)
+        lifecycle?.heartbeat('terminating', this.#deps.heartbeatMs === undefined ? {} : { everyMs: this.#deps.heartbeatMs })
+        // A boot under way may be creating and starting containers right now (its first pass
+        // cannot be aborted): let it hand over its supervisor, then stop what it started.
+        const supervisor = this.#supervisor ?? (await this.#booting)
+        const ctx = this.#ctx
+        if (supervisor && ctx) {
+          await stopEverything({
+            supervisor,
+            desired: ctx.desired,
+            drainDelayMs: this.#policy?.drainDelayMs ?? ctx.desired.rollout.drainDelayMs,
+            volumes: this.#deps.volumes(ctx.service),
+            reclaimAt: notice.reclaimAt,
+            clock,
+            scheduler,
+            logger: this.#log,
+          })
+        }
+        await lifecycle?.complete('terminating', 'CONTINUE')
+        this.#log.info({ state: 'drained' }, 'drained')
       } finally {
-        heartbeat.cancel()
-        this.finished()
+        lifecycle?.close()
+        this.#finished(0)
       }
     })()
-    return this.drainPromise
-  }
-
-  /** Re-reads the group's hooks; on failure the ones read at boot stand. */
-  private async refreshHooks(): Promise<void> {
-    if (!this.connected || !this.group) return
-    const fresh = await this.connected.fleet.group(this.group).catch((error: unknown) => {
-      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not re-read the lifecycle hooks; using those read at boot')
-      return undefined
-    })
-    // Before the boot read the group (it was still retrying), this is the only read there is.
-    if (!fresh) return
-    const { hooks, heartbeatTimeouts } = fresh
-    this.info = this.info ? { ...this.info, hooks, ...(heartbeatTimeouts ? { heartbeatTimeouts } : {}) } : fresh
-  }
-
-  private async heartbeat(): Promise<void> {
-    if (!this.identity || !this.connected || !this.group || !this.info) return
-    for (const hook of this.info.hooks.terminating) {
-      await this.connected.fleet.recordHeartbeat(this.group, hook, this.identity.instanceId).catch(() => undefined)
-    }
+    return this.#drainPromise
   }
 }
 
-/**
- * How often a drain heartbeats its terminate hooks: a third of the shortest heartbeat timeout, so
- * two may be lost, and never more often than every 10 s. A fleet scaling in by hundreds shares
- * one Auto Scaling bucket; a hook that gives an hour does not need a call every 10 s.
- */
-export function heartbeatEveryMs(info: Pick<GroupInfo, 'hooks' | 'heartbeatTimeouts'> | undefined): number {
-  const timeouts = (info?.hooks.terminating ?? []).flatMap((hook) => {
-    const seconds = info?.heartbeatTimeouts?.[hook]
-    return seconds === undefined ? [] : [seconds]
-  })
-  if (timeouts.length === 0) return 10_000
-  return Math.max(10_000, (Math.min(...timeouts) * 1000) / 3)
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

@@ -81,7 +81,7 @@ export interface RolloutSpec {
 }
 
 export interface DesiredState {
-  /** Short hash of the rendered manifest and the versions of the parameters it references. */
+  /** Short hash of the rendered manifest but its `rollout` section, and of the versions of the parameters it references. */
   readonly revision: string
   readonly version?: string
   /** Containers in start order: every container comes after all it depends on. */

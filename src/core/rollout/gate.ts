@@ -46,7 +46,7 @@
  * check sees it and the rollout stops there. A release whose new instances never get ready keeps
  * the shortfall up and stalls the rollout by itself.
  */
-import type { GroupView, InstanceState, InstanceView, LifecycleState, RolloutPolicy } from './group-view.js'
+import type { GroupView, InstanceView, LifecycleState, RolloutPolicy, TagState } from './group-view.js'
 
 /** Why an instance is out of date. */
 export type Drift = 'revision' | 'launch-template' | 'image'
@@ -59,7 +59,7 @@ export interface GateSelf {
   /** The revision the agent computes from SSM now. */
   readonly desiredRevision: string
   /** The deckhand:state this agent last wrote on its own instance. */
-  readonly state: InstanceState
+  readonly state: TagState
 }
 
 /** The numbers behind a decision, for the audit log line. */
@@ -288,4 +288,25 @@ function ordinal(n: number): string {
     default:
       return `${n}th`
   }
+}
+
+export type LeaveResult = { readonly decision: 'leave' | 'wait'; readonly reason: string }
+
+/**
+ * `deckhand drain` without `--now`: may this instance leave on purpose now? It may when it does
+ * not serve (nothing is lost), or when the group stays within maxUnavailable after it left:
+ * shortfall + 1 <= maxUnavailable. Out-of-date instances waiting in the rollout's queue are not
+ * overtaken: a voluntary leave uses the same budget and only when some is left.
+ */
+export function leaveGate(view: GroupView, instanceId: string, policy: RolloutPolicy, now: number): LeaveResult {
+  const me = view.instances.find((instance) => instance.id === instanceId)
+  if (!me) return { decision: 'wait', reason: `${instanceId} is not in the view of group ${view.name} yet` }
+  if (isLeaving(me)) return { decision: 'leave', reason: `already leaving the group (${me.lifecycleState})` }
+  if (!isServing(me, policy, now)) return { decision: 'leave', reason: 'this instance serves nothing now, so taking it out loses nothing' }
+  const desired = desiredOf(view)
+  const short = shortfall(view, policy, now)
+  const maxUnavailable = resolveMaxUnavailable(policy, desired)
+  const numbers = `${short} short of ${desired} serving, at most ${maxUnavailable} may be`
+  if (short + 1 > maxUnavailable) return { decision: 'wait', reason: `the group is already ${numbers}; waiting until a replacement serves` }
+  return { decision: 'leave', reason: `taking it out leaves the group ${short + 1} short, within maxUnavailable ${maxUnavailable}` }
 }

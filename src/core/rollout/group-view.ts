@@ -64,14 +64,15 @@ export const LIFECYCLE_STATES: readonly LifecycleState[] = [
 /** The group's health status of the instance (the API's `HealthStatus`). */
 export type InstanceHealth = 'Healthy' | 'Unhealthy'
 
-/** The `deckhand:state` tag (SPEC §6). */
-export type InstanceState = 'booting' | 'ready' | 'draining' | 'failed'
+import { TAG_STATES, type TagState } from '../instance-state.js'
 
-export const INSTANCE_STATES: readonly InstanceState[] = ['booting', 'ready', 'draining', 'failed']
+/** The `deckhand:state` tag (SPEC §6), in the one vocabulary of core/instance-state.ts. */
+export { TAG_STATES, type TagState } from '../instance-state.js'
 
 export const TAG_STATE = 'deckhand:state'
 export const TAG_REVISION = 'deckhand:revision'
 export const TAG_READY_AT = 'deckhand:ready-at'
+export const TAG_REASON = 'deckhand:reason'
 
 /** A launch template version, concrete (never `$Latest` or `$Default`). */
 export interface LaunchTemplateRef {
@@ -86,7 +87,7 @@ export interface InstanceView {
   readonly lifecycleState: LifecycleState
   readonly health: InstanceHealth
   /** `deckhand:state`; undefined when the tag is missing or holds a value deckhand never writes. */
-  readonly state?: InstanceState
+  readonly state?: TagState
   /** `deckhand:revision`. */
   readonly revision?: string
   /** `deckhand:ready-at`, epoch ms; undefined when missing or not valid RFC 3339. */
@@ -124,8 +125,8 @@ export function parseHealth(raw: string | undefined): InstanceHealth | undefined
 }
 
 /** Exact values only: a tag someone typed by hand (`Ready`, `up`) reads as no state at all. */
-export function parseInstanceState(raw: string | undefined): InstanceState | undefined {
-  return INSTANCE_STATES.find((state) => state === raw)
+export function parseTagState(raw: string | undefined): TagState | undefined {
+  return TAG_STATES.find((state) => state === raw)
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
@@ -163,7 +164,7 @@ export function formatReadyAt(epochMs: number): string {
 export function readDeckhandTags(
   tags: Readonly<Record<string, string>>,
 ): Pick<InstanceView, 'state' | 'revision' | 'readyAt'> {
-  const state = parseInstanceState(tags[TAG_STATE])
+  const state = parseTagState(tags[TAG_STATE])
   const revision = tags[TAG_REVISION]
   const readyAt = parseReadyAt(tags[TAG_READY_AT])
   return {

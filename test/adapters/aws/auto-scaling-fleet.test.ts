@@ -10,7 +10,7 @@ import {
   type AutoScalingGroup,
   type LifecycleState,
 } from '@aws-sdk/client-auto-scaling'
-import { CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2'
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AwsFleet } from '../../../src/adapters/aws/auto-scaling-fleet.js'
@@ -150,18 +150,22 @@ describe('view', () => {
     expect(inputs[1]).toMatchObject({ NextToken: 'page-2', MaxResults: 1000 })
   })
 
-  it('asks about a large group in chunks of ids', async () => {
-    const ids = Array.from({ length: 450 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
+  it('asks about a group of more than 200 by its tag, a thousand a page', async () => {
+    const ids = Array.from({ length: 2450 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
     asMock.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [group({ DesiredCapacity: 450, Instances: ids.map((InstanceId) => ({ InstanceId, AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false })) })],
+      AutoScalingGroups: [group({ DesiredCapacity: 2450, Instances: ids.map((InstanceId) => ({ InstanceId, AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false })) })],
     })
-    ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => ({
-      Reservations: [{ Instances: (input.Filters?.[0]?.Values ?? []).map((id) => ec2Instance(id, '2026-03-01T00:00:00Z', {})) }],
-    }))
+    ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+      const from = Number(input.NextToken ?? '0')
+      const page = ids.slice(from, from + 1000)
+      return { Reservations: [{ Instances: page.map((id) => ec2Instance(id, '2026-03-01T00:00:00Z', {})) }], ...(from + 1000 < ids.length ? { NextToken: String(from + 1000) } : {}) }
+    })
     const view = await fleet.view('web')
-    expect(view.instances).toHaveLength(450)
-    const sizes = ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input.Filters?.[0]?.Values?.length)
-    expect(sizes).toEqual([200, 200, 50])
+    expect(view.instances).toHaveLength(2450)
+    const inputs = ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input)
+    expect(inputs).toHaveLength(3)
+    expect(inputs[0]?.Filters?.[0]).toEqual({ Name: 'tag:aws:autoscaling:groupName', Values: ['web'] })
+    expect(inputs.map((input) => input.MaxResults)).toEqual([1000, 1000, 1000])
   })
 
   it('leaves out an instance EC2 does not describe yet', async () => {
@@ -333,6 +337,15 @@ describe('instance calls', () => {
         ],
       },
     ])
+  })
+
+  it('untagInstance is one DeleteTags of the keys, whatever their values; instanceTags one filtered DescribeInstances', async () => {
+    ec2Mock.on(DeleteTagsCommand).resolves({})
+    await fleet.untagInstance('i-1', ['deckhand:reason'])
+    expect(ec2Mock.commandCalls(DeleteTagsCommand).map((call) => call.args[0].input)).toEqual([{ Resources: ['i-1'], Tags: [{ Key: 'deckhand:reason' }] }])
+    ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', Tags: [{ Key: 'deckhand:state', Value: 'ready' }] }] }] })
+    expect(await fleet.instanceTags('i-1')).toEqual({ 'deckhand:state': 'ready' })
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input.Filters)).toEqual([[{ Name: 'instance-id', Values: ['i-1'] }]])
   })
 
   it('terminate keeps the desired capacity', async () => {

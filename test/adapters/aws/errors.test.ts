@@ -89,3 +89,14 @@ describe('callAws', () => {
     await expect(callAws('ssm:GetParameters', undefined, () => Promise.reject(serviceError('ThrottlingException')))).rejects.toMatchObject({ code: 'AWS_UNAVAILABLE', retryable: true })
   })
 })
+
+describe("AWS's text treated as input", () => {
+  it('is one escaped, bounded line: a control sequence, a forged line or a bidi override in a message or name cannot reach a log or tag raw', () => {
+    const denied = translate(serviceError('AccessDeniedException', { message: `denied\u001b[2J\n{"level":"info"}\u202e ${'x'.repeat(1000)}` }))
+    expect(denied.message).not.toMatch(/[\u0000-\u001f\u202e]/)
+    expect(denied.message).toContain('denied\\x1b[2J {"level":"info"}\\u202e')
+    expect(denied.message.length).toBeLessThan(500)
+    const odd = translate(serviceError('Weird\u001b[31mName', { status: 400, message: 'bad' }))
+    expect(odd.message).toBe('ssm:GetParameters failed (Weird\\x1b[31mName: bad).')
+  })
+})

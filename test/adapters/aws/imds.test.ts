@@ -147,6 +147,15 @@ describe('ImdsMetadata', () => {
     expect(server.tokenPuts).toBe(2)
   })
 
+  it('reads the instance tags with a prefix, and none when tags in metadata are off', async () => {
+    const { server, client } = await started()
+    expect(await client.instanceTags('deckhand:')).toBeUndefined()
+    server.paths.set('/latest/meta-data/tags/instance', 'aws:autoscaling:groupName\ndeckhand:state\ndeckhand:ready-at\nName')
+    server.paths.set('/latest/meta-data/tags/instance/deckhand:state', 'ready')
+    server.paths.set('/latest/meta-data/tags/instance/deckhand:ready-at', '2026-03-01T10:02:00Z')
+    expect(await client.instanceTags('deckhand:')).toEqual({ 'deckhand:state': 'ready', 'deckhand:ready-at': '2026-03-01T10:02:00Z' })
+  })
+
   it('404s are undefined: no tag, no target state yet, no spot notice', async () => {
     const { client } = await started()
     expect(await client.instanceTag('deckhand:service')).toBeUndefined()

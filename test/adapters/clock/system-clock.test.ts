@@ -35,3 +35,19 @@ describe('SystemClock', () => {
     expect(fired).toBe(true)
   })
 })
+
+describe('SystemClock jitter', () => {
+  it('runs a jittered period as a chain of timers, never on node-cron, and each gap within the jitter', async () => {
+    const draws = [0, 0.999]
+    let i = 0
+    const clock = new SystemClock({ random: () => draws[i++ % draws.length] ?? 0.5 })
+    const before = cron.getTasks().size
+    const at: number[] = []
+    const every = clock.every(1_000, () => void at.push(Date.now()), { jitter: 0.1 })
+    await waitFor('two jittered ticks', () => at.length >= 2, { timeoutMs: 10_000 })
+    every.cancel()
+    expect(cron.getTasks().size).toBe(before)
+    // The draws were 0 and 0.999: 900 ms, then 1099.8 ms (setTimeout never fires early).
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(1_099)
+  })
+})

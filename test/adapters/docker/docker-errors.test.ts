@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { engineMessage, pullError, summarise, unreachableError } from '../../../src/adapters/docker/docker-errors.js'
+import { engineMessage, envValues, pullError, secretsOf, summarise, unreachableError } from '../../../src/adapters/docker/docker-errors.js'
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } })
@@ -65,5 +65,26 @@ describe('unreachableError', () => {
     const denied = unreachableError(Object.assign(new Error('connect EACCES'), { code: 'EACCES' }), '/var/run/docker.sock')
     expect(denied?.message).toContain('run deckhand as root or as a member of the docker group')
     expect(unreachableError(httpError(500, 'boom'), '/var/run/docker.sock')).toBeUndefined()
+  })
+})
+
+describe("the engine's text treated as input", () => {
+  it('blanks the values it is given, escapes control and bidi characters, and keeps one bounded line', () => {
+    const error = httpError(500, `exec: "/bin/hunter2-long": stat /bin/hunter2-long: no such file\n\u001b[2Jforged\u202e ${'y'.repeat(1000)}`)
+    const said = engineMessage(error, ['hunter2-long', 'ab'])
+    expect(said).toMatch(/^exec: "\/bin\/\*\*\*": stat \/bin\/\*\*\*: no such file \\x1b\[2Jforged\\u202e y+…$/)
+    expect(said.length).toBe(500)
+  })
+
+  it('reads the values out of an engine Env list, and out of a container config', () => {
+    expect(envValues(['A=1', 'B=x=y', 'NOVALUE', 'C='])).toEqual(['1', 'x=y', ''])
+    expect(envValues(null)).toEqual([])
+    expect(secretsOf({ env: { A: 'one', B: 'two' } })).toEqual(['one', 'two'])
+  })
+
+  it("escapes a registry's answer quoted in a pull error", () => {
+    expect(pullError('127.0.0.1:5000/x:1', 'proxy said \u001b[2J\nno', 502).message).toBe(
+      'Pulling 127.0.0.1:5000/x:1 from 127.0.0.1:5000 failed (proxy said \\x1b[2J no); check that this instance can reach 127.0.0.1:5000.',
+    )
   })
 })

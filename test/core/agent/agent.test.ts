@@ -1,65 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Agent, heartbeatEveryMs } from '../../../src/core/agent/agent.js'
-import { ParallelImageFetcher } from '../../../src/adapters/images/parallel-image-fetcher.js'
-import { FakeFleet, FakeMetadata, FakeSsm } from '../../support/fake-aws.js'
-import { FakeProbe } from '../../support/fake-probe.js'
-import { FakeRuntime } from '../../support/fake-runtime.js'
-import { ManualClock } from '../../support/manual-clock.js'
-import { MemoryLogger } from '../../support/memory-logger.js'
-import type { BootRecord } from '../../../src/ports/boot-record.js'
-import type { LaunchTemplateRef } from '../../../src/core/rollout/group-view.js'
-
-const MANIFEST = `
-containers:
-  app: { image: "app:\${version}", health: { tcp: 3000, interval: 1s } }
-  proxy: { image: "proxy:1", dependsOn: [app] }
-rollout: { bootDeadline: 1m }
-`
-
-function setup(options: { hooks?: boolean; manifest?: string; formulaInterval?: boolean; shared?: { runtime: FakeRuntime; clock: ManualClock; ssm: FakeSsm; records: Map<string, BootRecord> } } = {}) {
-  const clock = options.shared?.clock ?? new ManualClock()
-  const runtime = options.shared?.runtime ?? new FakeRuntime(clock)
-  const records = options.shared?.records ?? new Map<string, BootRecord>()
-  for (const image of ['app:1', 'app:2', 'proxy:1']) runtime.images.set(image, {})
-  const probe = new FakeProbe()
-  probe.set('tcp:127.0.0.1:3000', true)
-  const ssm = options.shared?.ssm ?? new FakeSsm()
-  if (!options.shared) {
-    ssm.put('/deckhand/web-asg/manifest', options.manifest ?? MANIFEST)
-    ssm.put('/deckhand/web-asg/version', '1')
-  }
-  const fleet = new FakeFleet('i-0123')
-  if (options.hooks === false) fleet.info = { ...fleet.info, hooks: { launching: [], terminating: [] } }
-  const metadata = new FakeMetadata({ instanceId: 'i-0123', region: 'eu-west-1', availabilityZone: 'eu-west-1a', instanceType: 't3.small', imageId: 'ami-1', privateIp: '10.0.0.1' })
-  const logger = new MemoryLogger()
-  const agent = new Agent({
-    metadata,
-    connect: () => ({ config: ssm, fleet, runtime, images: new ParallelImageFetcher({ runtime, logger, attempts: 1 }) }),
-    volumes: () => ({ prepare: async () => ({ kind: 'tmpfs' }), release: async () => {} }),
-    probe,
-    clock,
-    scheduler: clock,
-    logger,
-    host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
-    bootRecord: { read: async () => records.get('record'), write: async (r) => void records.set('record', r) },
-    random: () => 0.5,
-    ...(options.formulaInterval === true ? {} : { driftIntervalMs: 60_000 }),
-  })
-  let stop!: (signal: string) => void
-  const stopRequested = new Promise<string>((resolve) => (stop = resolve))
-  const exit = agent.run(stopRequested)
-  const advance = (ms: number) => clock.advance(ms)
-  return { clock, runtime, probe, ssm, fleet, metadata, logger, agent, exit, stop, advance, records }
-}
-
-/** The view shows this instance launched from `template` (EC2's aws:ec2launchtemplate tags). */
-function launchedFrom(fleet: FakeFleet, template: LaunchTemplateRef): void {
-  const view = fleet.view.bind(fleet)
-  fleet.view = async () => {
-    const seen = await view()
-    return { ...seen, instances: seen.instances.map((i) => (i.id === 'i-0123' ? { ...i, launchTemplate: template } : i)) }
-  }
-}
+import { heartbeatEveryMs } from '../../../src/core/agent/agent.js'
+import { MANIFEST, launchedFrom, setup, stateWrites } from './setup.js'
 
 describe('Agent', () => {
   it('boots: tags booting with its revision, then ready with ready-at in one call, then completes the launch hook', async () => {
@@ -67,7 +8,7 @@ describe('Agent', () => {
     await t.advance(1_000)
     expect(t.fleet.calls.filter((c) => !['group', 'view'].includes(c))).toEqual([
       expect.stringMatching(/^tag deckhand:state=booting,deckhand:revision=[0-9a-f]{12}$/),
-      'tag deckhand:state=ready,deckhand:ready-at=<time>',
+      expect.stringMatching(/^tag deckhand:state=ready,deckhand:revision=[0-9a-f]{12},deckhand:ready-at=<time>$/),
       'complete launch CONTINUE',
     ])
     expect(t.runtime.all().map((c) => c.status)).toEqual(['running', 'running'])
@@ -79,7 +20,8 @@ describe('Agent', () => {
     const t = setup()
     t.runtime.images.delete('app:1')
     await t.advance(1_000)
-    expect(t.fleet.calls).toContain('tag deckhand:state=failed')
+    expect(stateWrites(t.fleet)).toEqual(['booting', 'failed'])
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:reason']).toMatch(/app:1/)
     expect(t.fleet.calls).toContain('complete launch ABANDON')
     expect(t.logger.lines.find((l) => l.message.startsWith('the boot failed'))?.fields.reason).toMatch(/app:1/)
     t.stop('SIGTERM')
@@ -90,7 +32,7 @@ describe('Agent', () => {
     const t = setup({ hooks: false })
     t.probe.set('tcp:127.0.0.1:3000', false)
     await t.advance(61_000)
-    expect(t.fleet.calls).toContain('tag deckhand:state=failed')
+    expect(stateWrites(t.fleet)).toEqual(['booting', 'failed'])
     expect(t.fleet.calls).toContain('unhealthy')
     t.stop('SIGTERM')
     await t.exit
@@ -141,8 +83,8 @@ describe('Agent', () => {
     const line = t.logger.lines.find((l) => l.message === 'rollout gate: terminate')
     expect(line?.fields).toMatchObject({ decision: 'terminate', code: 'within-budget', shortfall: 0, maxUnavailable: 1 })
     expect(t.fleet.calls).toContain('terminate')
-    expect(t.fleet.calls.indexOf('tag deckhand:state=draining')).toBeLessThan(t.fleet.calls.indexOf('terminate'))
-    expect(t.fleet.calls.filter((c) => c === 'tag deckhand:state=draining')).toHaveLength(1)
+    expect(t.fleet.calls.findIndex((c) => c.startsWith('tag deckhand:state=draining'))).toBeLessThan(t.fleet.calls.indexOf('terminate'))
+    expect(stateWrites(t.fleet).filter((s) => s === 'draining')).toHaveLength(1)
     expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
     expect(t.runtime.all().map((c) => c.status)).toEqual(['exited', 'exited'])
     expect(await t.exit).toBe(0)
@@ -205,7 +147,7 @@ describe('Agent', () => {
     t.ssm.put('/deckhand/web-asg/manifest', 'containers: { app: { image: 1 } }')
     await t.advance(60_000)
     expect(t.fleet.calls).not.toContain('terminate')
-    expect(t.logger.messages('error')).toContain('the manifest now in /deckhand/web-asg/manifest is invalid; not rolling to it')
+    expect(t.logger.messages('error')).toContain('drift check: the manifest now in /deckhand/web-asg/manifest is invalid; not rolling to it:')
     t.stop('SIGTERM')
     await t.exit
   })
@@ -216,7 +158,8 @@ describe('Agent', () => {
     t.metadata.target = 'Terminated'
     await t.advance(5_000)
     expect(await t.exit).toBe(0)
-    expect(t.fleet.calls.slice(-2)).toEqual(['tag deckhand:state=draining', 'complete terminate CONTINUE'])
+    expect(stateWrites(t.fleet).at(-1)).toBe('draining')
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
     expect(t.runtime.calls.filter((c) => c.startsWith('stop'))).toEqual(['stop web-asg-proxy-i-0123', 'stop web-asg-app-i-0123'])
   })
 
@@ -276,7 +219,7 @@ describe('Agent', () => {
     await t.advance(1_000)
     t.metadata.target = 'Terminated'
     await t.advance(5_000)
-    expect(t.fleet.calls).toContain('tag deckhand:state=draining')
+    expect(stateWrites(t.fleet)).toContain('draining')
     expect(t.runtime.all().map((c) => c.status)).toEqual(['running', 'running'])
     await t.advance(29_000)
     expect(t.fleet.calls.filter((c) => c === 'heartbeat terminate').length).toBeGreaterThanOrEqual(2)
@@ -320,23 +263,23 @@ describe('Agent', () => {
     expect(t.fleet.calls).toContain('complete launch CONTINUE')
     t.ssm.parameters.delete('/deckhand/web-asg/token')
     await t.advance(60_000)
-    expect(t.fleet.calls).not.toContain('view')
+    expect(t.logger.messages('info')).not.toContain('rollout gate: terminate')
     expect(t.fleet.calls).not.toContain('terminate')
-    expect(t.logger.messages('error')).toContain('SSM parameters the manifest references no longer exist (/deckhand/web-asg/token); not rolling until they do')
+    expect(t.logger.messages('error')).toContain('drift check: SSM parameters the manifest references do not exist (/deckhand/web-asg/token); not rolling until they do')
     t.stop('SIGTERM')
     await t.exit
   })
 
-  it('writes its ready tags again when the view has lost them, and then goes in its turn', async () => {
+  it('writes its ready tags again when they were lost, before the gate, and then goes in its turn', async () => {
     const t = setup()
     await t.advance(1_000)
     const revision = t.fleet.tags.get('i-0123')?.['deckhand:revision'] ?? ''
-    // CreateTags gave up under throttling, say: the view no longer shows this instance ready.
+    // Deleted by hand, say: IMDS no longer shows this instance ready.
     t.fleet.tags.set('i-0123', { 'deckhand:revision': revision })
     t.ssm.put('/deckhand/web-asg/version', '2')
     await t.advance(60_000)
-    expect(t.logger.lines.find((l) => l.message === 'rollout gate: wait')?.fields).toMatchObject({ code: 'stale-view' })
-    expect(t.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('ready')
+    expect(t.logger.messages('warn')).toContain('the instance tags do not say what this agent wrote; writing them again')
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:state']).not.toBe(undefined)
     expect(t.fleet.tags.get('i-0123')?.['deckhand:ready-at']).toMatch(/^2026-11-23T12:00:0\dZ$/)
     await t.advance(60_000)
     expect(t.fleet.calls).toContain('terminate')
@@ -348,6 +291,7 @@ describe('Agent', () => {
     await t.advance(1_000)
     const view = t.fleet.view.bind(t.fleet)
     t.fleet.view = async () => {
+      t.hostShutdown.stopping = true
       t.stop('SIGTERM')
       await new Promise((resolve) => setImmediate(resolve))
       return view()
@@ -356,7 +300,7 @@ describe('Agent', () => {
     await t.advance(60_000)
     expect(await t.exit).toBe(0)
     expect(t.fleet.calls).not.toContain('terminate')
-    expect(t.fleet.calls.filter((c) => c.startsWith('tag deckhand:state'))).toEqual(['tag deckhand:state=booting,deckhand:revision=' + (t.fleet.tags.get('i-0123')?.['deckhand:revision'] ?? ''), 'tag deckhand:state=ready,deckhand:ready-at=<time>', 'tag deckhand:state=draining'])
+    expect(stateWrites(t.fleet)).toEqual(['booting', 'ready', 'draining'])
     expect(t.fleet.calls).toContain('complete terminate CONTINUE')
   })
 
@@ -372,17 +316,23 @@ describe('Agent', () => {
     expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
   })
 
-  it('spaces its drift checks by the group size it last read, not the one at boot', async () => {
-    // The formula's interval: 66.7 s for 1 instance, 166.7 s for 3,000 (random 0.5, no jitter).
+  it('spaces its drift checks by the group size it last read and the calls its last check made', async () => {
+    // random 0.5: the nominal interval, bound / 0.9. For 1 instance, 66.7 s. For 3,000: the first
+    // check made 2 Auto Scaling calls (the group, and the view for its own launch template, read
+    // once), so 3,000 x 2 / 10 per s = 600 s, 666.7 s nominal; later checks make 1, so 333.3 s.
     const t = setup({ formulaInterval: true })
     await t.advance(1_000)
     t.fleet.info = { ...t.fleet.info, desiredCapacity: 3_000 }
     await t.advance(33_000) // the first check, at half the interval, reads the new size
     expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
-    await t.advance(100_000) // past the 66.7 s a boot-time size would give
+    await t.advance(600_000) // past the 66.7 s a boot-time size would give, and under 666.7 s
     expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(1)
-    await t.advance(67_000) // past 166.7 s
+    await t.advance(67_000) // past 666.7 s
     expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(2)
+    await t.advance(300_000) // under 333.3 s
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(2)
+    await t.advance(34_000)
+    expect(t.ssm.calls.filter((c) => c === 'versions')).toHaveLength(3)
     t.stop('SIGTERM')
     await t.exit
   })
@@ -391,6 +341,7 @@ describe('Agent', () => {
     const t = setup({ hooks: false })
     await t.advance(1_000)
     t.fleet.info = { ...t.fleet.info, hooks: { launching: [], terminating: ['added-later'] } }
+    t.hostShutdown.stopping = true
     t.stop('SIGTERM')
     expect(await t.exit).toBe(0)
     expect(t.fleet.calls.at(-1)).toBe('complete added-later CONTINUE')

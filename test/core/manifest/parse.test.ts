@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseManifest, withRevision, type DesiredState } from '../../../src/core/manifest/index.js'
+import { parseManifest, withRevision, type DesiredState, type ParseOptions } from '../../../src/core/manifest/index.js'
 
 const SPEC_EXAMPLE = `
 containers:
@@ -36,8 +36,8 @@ function ok(text: string, version?: string): DesiredState {
   return withRevision(result.manifest)
 }
 
-function issues(text: string, version?: string): string[] {
-  const result = parseManifest(text, { version })
+function issues(text: string, version?: string, options: Omit<ParseOptions, 'version'> = {}): string[] {
+  const result = parseManifest(text, { version, ...options })
   if (result.ok) throw new Error('expected the manifest to be rejected')
   return result.issues.map((i) => `${i.path}: ${i.message}`)
 }
@@ -192,5 +192,81 @@ rollout: { maxUnavailable: "25%" }
     expect(state.containers[0]!.command).toEqual(['/bin/sh', '-c', 'echo hi && sleep 5'])
     expect(state.containers[0]!.health?.check).toEqual({ kind: 'cmd', command: ['/bin/sh', '-c', 'test -f /tmp/ok'] })
     expect(state.rollout.maxUnavailable).toEqual({ percent: 25 })
+  })
+})
+
+describe('parseManifest on hostile and careless input (issue 16)', () => {
+  it('leaves rollout out of the revision: tuning maxUnavailable or bootDeadline rolls nothing', () => {
+    const base = 'containers: { app: { image: a:1 } }\nvolumes: { data: { instance: {} } }\n'
+    const tuned = ok(`${base}rollout: { maxUnavailable: 3, bootDeadline: 20m, drainDelay: 30s, warmup: 1m }\n`)
+    expect(tuned.revision).toBe(ok(base).revision)
+    expect(tuned.rollout).toEqual({ maxUnavailable: 3, bootDeadlineMs: 1_200_000, drainDelayMs: 30_000, warmupMs: 60_000 })
+    expect(ok('containers: { app: { image: a:2 } }\nvolumes: { data: { instance: {} } }\n').revision).not.toBe(ok(base).revision)
+    expect(ok('containers: { app: { image: a:1 } }\nvolumes: { data: { tmpfs: {} } }\n').revision).not.toBe(ok(base).revision)
+  })
+
+  it('checks host paths after ${version} is rendered and after . and .. are resolved', () => {
+    expect(issues('containers: { app: { image: a:1, volumes: ["/var/lib/${version}:/x"] } }', 'docker')).toEqual([
+      'containers.app.volumes[0]: mounts /var/lib/docker, which is /var/lib/docker and hands the container the host; mount a directory of your own, or set privileged: true if the container must own the host',
+    ])
+    const mounts = ok('containers: { app: { image: a:1, volumes: ["/srv//app/./data/:/data", "/srv/app/../logs:/logs"] } }').containers[0]!.mounts
+    expect(mounts.map((m) => m.source)).toEqual([{ kind: 'host', path: '/srv/app/data' }, { kind: 'host', path: '/srv/logs' }])
+  })
+
+  it('takes the state dir it is given, and allows CA certificates read-only and system directories only read-only', () => {
+    const mount = (source: string) => `containers: { app: { image: a:1, volumes: ["${source}:/m"] } }`
+    expect(issues(mount('/srv/deckhand/volumes'), undefined, { stateDir: '/srv/deckhand/' })[0]).toMatch(/lies within \/srv\/deckhand/)
+    expect(ok(mount('/var/lib/deckhand-data'))).toBeDefined()
+    expect(ok(`${mount('/etc/ssl/certs')}`.replace(':/m"', ':/m:ro"'))).toBeDefined()
+    expect(issues(mount('/etc/ssl/certs'))[0]).toMatch(/lies within \/etc/)
+    expect(issues(mount('/etc/shadow').replace(':/m"', ':/m:ro"'))[0]).toMatch(/lies within \/etc/)
+    expect(ok(mount('/usr/share/zoneinfo').replace(':/m"', ':/m:ro"'))).toBeDefined()
+    expect(issues(mount('/usr/local/bin'))[0]).toMatch(/lies within \/usr/)
+    expect(ok(mount('/var/run/docker.sock').replace('image: a:1', 'image: a:1, privileged: true'))).toBeDefined()
+  })
+
+  it('bounds every duration, naming the field and its bounds', () => {
+    const rollout = (text: string) => issues(`containers: { app: { image: a:1 } }\nrollout: { ${text} }`)
+    expect(rollout('bootDeadline: 25h')).toEqual(['rollout.bootDeadline: is 25h; it must be at least 1s and at most 24h'])
+    expect(rollout('drainDelay: 61m')).toEqual(['rollout.drainDelay: is 61m; it must be at most 1h'])
+    expect(rollout(`warmup: ${'9'.repeat(400)}s`)[0]).toMatch(/^rollout\.warmup: is 9{39}…; it must be at most 24h$/)
+    expect(ok('containers: { app: { image: a:1, health: { tcp: 80, interval: 100ms, timeout: 1ms } } }').containers[0]!.health).toMatchObject({ intervalMs: 100, timeoutMs: 1 })
+  })
+
+  it('bounds memory, CPU and tmpfs sizes, and checks them against the host when it is known', () => {
+    const resources = (text: string) => `containers: { app: { image: a:1, resources: { ${text} } } }`
+    expect(ok(resources('memory: 6Mi, cpu: 0.01')).containers[0]!.resources).toEqual({ memory: { kind: 'absolute', value: 6 * 1024 ** 2 }, cpu: { kind: 'absolute', value: 0.01 } })
+    expect(issues(resources('cpu: 0'))).toEqual(['containers.app.resources.cpu: is 0; CPU must be at least 0.01 and at most 4096'])
+    expect(issues(resources('memory: "0%"'))).toEqual(['containers.app.resources.memory: is 0%; memory as a share is more than 0% and at most 100%'])
+    const host = { host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 } }
+    expect(issues(resources('memory: 8Gi, cpu: 4'), undefined, host)).toEqual([
+      "containers.app.resources.memory: is 8Gi, more than this instance's 4Gi; ask for less, or a share such as 60%",
+      "containers.app.resources.cpu: is 4 CPUs, more than this instance's 2; ask for fewer, or a share such as 50%",
+    ])
+    expect(issues('containers: { app: { image: a:1 } }\nvolumes: { t: { tmpfs: { size: 5Gi } } }', undefined, host)).toEqual([
+      "volumes.t.tmpfs.size: is 5Gi, more than this instance's memory (4Gi); make it smaller",
+    ])
+    expect(issues('containers: { app: { image: a:1 } }\nvolumes: { t: { tmpfs: { size: 1023Ki } } }')[0]).toMatch(/^volumes\.t\.tmpfs\.size: is 1023Ki; a tmpfs size must be at least 1Mi/)
+  })
+
+  it('takes maxUnavailable as at least 1 instance or 1%', () => {
+    expect(ok('containers: { app: { image: a:1 } }\nrollout: { maxUnavailable: "1%" }').rollout.maxUnavailable).toEqual({ percent: 1 })
+    expect(issues('containers: { app: { image: a:1 } }\nrollout: { maxUnavailable: 0 }')).toEqual(['rollout.maxUnavailable: is at least 1 instance, or a share like "10%"'])
+    expect(issues('containers: { app: { image: a:1 } }\nrollout: { maxUnavailable: [1] }')).toEqual(['rollout.maxUnavailable: expected a number of instances or a share like "10%", got a list'])
+  })
+
+  it('keeps own names ordinary: a volume, container or env named like an Object property is just a name', () => {
+    const state = ok('containers:\n  constructor: { image: a:1, volumes: ["tostring:/d"], env: { constructor: "1", hasOwnProperty: "2" } }\nvolumes: { tostring: { instance: {} } }\n')
+    expect(state.containers[0]!.name).toBe('constructor')
+    expect(state.containers[0]!.env).toEqual({ constructor: '1', hasOwnProperty: '2' })
+    expect(Object.keys(state.volumes)).toEqual(['tostring'])
+  })
+
+  it('never throws, whatever it is given', () => {
+    for (const text of ['!!binary aGk=', '? [a, b]\n: c', '--- !!set\n? a', `${'- '.repeat(2000)}x`, '{'.repeat(20_000), '&a [*a]', 'containers: !!str', '\u0000\u001b[2J', '%YAML 9.9\n---\na: 1']) {
+      const result = parseManifest(text)
+      expect(result.ok).toBe(false)
+    }
+    expect(parseManifest(undefined as unknown as string).ok).toBe(false)
   })
 })

@@ -93,3 +93,13 @@ describe('drift interval', () => {
     )
   })
 })
+
+describe('drift interval across APIs', () => {
+  it('takes the slowest of the SSM, Auto Scaling and EC2 budgets', () => {
+    // One DescribeAutoScalingGroups per check: 1,000 instances at 10 calls a second.
+    expect(driftIntervalBoundMs({ fleetSize: 1000, autoScalingCalls: 1 })).toBe(100 * S)
+    // Out of date with a view of 1,000 instances: 2 Auto Scaling calls and 5 DescribeInstances.
+    expect(driftIntervalBoundMs({ fleetSize: 1000, autoScalingCalls: 2, ec2Calls: 5 })).toBe(500 * S)
+    expect(driftIntervalBoundMs({ fleetSize: 10, autoScalingCalls: 2, ec2Calls: 1 })).toBe(60 * S)
+  })
+})

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { gate, isServing, resolveMaxUnavailable, rolloutQueue, shortfall, type GateResult } from '../../../src/core/rollout/gate.js'
 import {
-  INSTANCE_STATES,
+  TAG_STATES,
   LIFECYCLE_STATES,
   type GroupView,
   type InstanceView,
@@ -20,7 +20,7 @@ const instanceArb = fc.record(
     launchMinute: fc.integer({ min: 0, max: 20 }),
     lifecycleState: fc.oneof({ weight: 5, arbitrary: fc.constant('InService' as const) }, { weight: 2, arbitrary: fc.constantFrom(...LIFECYCLE_STATES) }),
     health: fc.oneof({ weight: 6, arbitrary: fc.constant('Healthy' as const) }, { weight: 1, arbitrary: fc.constant('Unhealthy' as const) }),
-    state: fc.oneof({ weight: 5, arbitrary: fc.constant('ready' as const) }, { weight: 2, arbitrary: fc.constantFrom(...INSTANCE_STATES) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+    state: fc.oneof({ weight: 5, arbitrary: fc.constant('ready' as const) }, { weight: 2, arbitrary: fc.constantFrom(...TAG_STATES) }, { weight: 1, arbitrary: fc.constant(undefined) }),
     revision: fc.constantFrom(OLD, OLD, NEW, 'r-other', undefined),
     readyAgoMinutes: fc.oneof(fc.integer({ min: -2, max: 120 }), fc.constant(undefined)),
     launchTemplateVersion: fc.constantFrom('1', '2', undefined),

@@ -3,7 +3,7 @@ import {
   LIFECYCLE_STATES,
   formatReadyAt,
   parseHealth,
-  parseInstanceState,
+  parseTagState,
   parseLifecycleState,
   parseReadyAt,
   readDeckhandTags,
@@ -31,13 +31,13 @@ describe('parseHealth', () => {
   })
 })
 
-describe('parseInstanceState', () => {
+describe('parseTagState', () => {
   it('takes the four states deckhand writes, exactly', () => {
-    for (const state of ['booting', 'ready', 'draining', 'failed']) expect(parseInstanceState(state)).toBe(state)
+    for (const state of ['booting', 'ready', 'degraded', 'draining', 'failed']) expect(parseTagState(state)).toBe(state)
   })
 
   it('reads hand-typed or unknown values as no state', () => {
-    for (const raw of ['Ready', 'READY', ' ready', 'up', '', undefined]) expect(parseInstanceState(raw)).toBeUndefined()
+    for (const raw of ['Ready', 'READY', ' ready', 'up', '', undefined]) expect(parseTagState(raw)).toBeUndefined()
   })
 })
 

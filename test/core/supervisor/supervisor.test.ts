@@ -328,6 +328,21 @@ describe('Supervisor', () => {
     expect(h.supervisor.instanceState).toBe('stopped')
     expect(h.states.slice(-2)).toEqual(['draining', 'stopped'])
   })
+
+  it('drains one dependency level at a time, the containers of a level together', async () => {
+    const h = harness('containers:\n  db: { image: db:1 }\n  app: { image: app:1, dependsOn: [db] }\n  worker: { image: worker:1, dependsOn: [db] }\n')
+    await h.supervisor.start()
+    await h.advance(1_000)
+    h.runtime.calls.length = 0
+    h.runtime.holdStops()
+    const drained = h.supervisor.drain()
+    await h.settle()
+    // Both dependents were asked to stop before either finished; db waits for them.
+    expect(h.runtime.calls.filter((c) => c.startsWith('stop')).sort()).toEqual(['stop web-app-i-test', 'stop web-worker-i-test'])
+    h.runtime.releaseStops()
+    await drained
+    expect(h.runtime.calls.filter((c) => c.startsWith('stop')).at(-1)).toBe('stop web-db-i-test')
+  })
 })
 
 describe('Supervisor with an image fetcher', () => {

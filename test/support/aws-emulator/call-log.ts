@@ -1,5 +1,6 @@
 import type { EmulatorClock } from './clock.js'
 import type { EventFeed, ServiceName } from './events.js'
+import type { Authorization } from './wire/authorization.js'
 
 export interface CallRecord {
   readonly seq: number
@@ -14,6 +15,8 @@ export interface CallRecord {
   readonly wallAt: number
   /** `ok`, the error code answered (`ThrottlingException`, ...), or `reset`. */
   outcome: string
+  /** What IAM would have evaluated: action, resource ARN and condition context (none for IMDS). */
+  readonly authorizations: readonly Authorization[]
 }
 
 export interface CallFilter {
@@ -30,8 +33,8 @@ export class CallLog {
 
   constructor(private readonly clock: EmulatorClock, private readonly events: EventFeed) {}
 
-  start(service: ServiceName, action: string, instanceId: string | undefined): CallRecord {
-    const record: CallRecord = { seq: this.#seq++, service, action, instanceId, at: this.clock.now(), wallAt: Date.now(), outcome: 'pending' }
+  start(service: ServiceName, action: string, instanceId: string | undefined, authorizations: readonly Authorization[] = []): CallRecord {
+    const record: CallRecord = { seq: this.#seq++, service, action, instanceId, at: this.clock.now(), wallAt: Date.now(), outcome: 'pending', authorizations }
     this.#records.push(record)
     return record
   }

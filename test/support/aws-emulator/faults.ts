@@ -11,12 +11,15 @@ import type { ServiceName } from './events.js'
  * - rate-limit: a token bucket (burst, refill per second, in wall-clock time) in front of the
  *   service or action, answering the service's throttle once it is empty: AWS's own quotas, e.g.
  *   SSM Get* at 40 TPS or EC2 DescribeInstances at 100 burst / 20 per second.
+ * - denied: the caller's role lacks the permission: SSM/ECR `AccessDeniedException`, Auto Scaling
+ *   `AccessDenied` (403), EC2 `UnauthorizedOperation` (403); no SDK retries it.
  * - latency: wall-clock delay before the answer, added on top of any other fault.
  * - outage: `reset` drops the connection after reading the request (ECONNRESET); `refuse` stops
  *   listening altogether (ECONNREFUSED), so it applies to a whole service or one instance's IMDS.
  */
 export type Fault =
   | { readonly kind: 'throttle' }
+  | { readonly kind: 'denied' }
   | { readonly kind: 'server-error'; readonly status?: 500 | 503; readonly code?: string }
   | { readonly kind: 'latency'; readonly ms: number }
   | { readonly kind: 'rate-limit'; readonly perSecond: number; readonly burst?: number }
@@ -86,6 +89,10 @@ export class Faults {
 
   throttle(service: ServiceName, scope: FaultScope = {}): FaultHandle {
     return this.inject({ ...scope, service, fault: { kind: 'throttle' } })
+  }
+
+  denied(service: ServiceName, scope: FaultScope = {}): FaultHandle {
+    return this.inject({ ...scope, service, fault: { kind: 'denied' } })
   }
 
   serverError(service: ServiceName, scope: FaultScope & { status?: 500 | 503; code?: string } = {}): FaultHandle {

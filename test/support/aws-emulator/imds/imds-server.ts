@@ -71,6 +71,7 @@ export class ImdsServer {
       return
     }
     const answer = failure?.kind === 'throttle' ? status(429)
+      : failure?.kind === 'denied' ? status(403)
       : failure?.kind === 'server-error' ? status(failure.status ?? 500)
       : path === '/latest/api/token' ? this.#token(request, context)
       : this.#read(request, path, instance, context)

@@ -4,6 +4,7 @@ import type { Filter } from '../model/filters.js'
 import type { Region } from '../model/region.js'
 import { awsQueryProtocol, type QueryOutput } from './aws-query-protocol.js'
 import type { FormParams } from './form-params.js'
+import { autoScalingAuthorization } from './authorization.js'
 import type { ServiceDefinition } from './http-service.js'
 import type { XmlValue } from './xml.js'
 
@@ -135,7 +136,7 @@ export function autoScalingService(region: Region): ServiceDefinition<FormParams
       return undefined
     },
   }
-  return { service: 'autoscaling', protocol: awsQueryProtocol({ xmlns: `http://autoscaling.amazonaws.com/doc/${VERSION}/`, version: VERSION }), handlers }
+  return { service: 'autoscaling', protocol: awsQueryProtocol({ xmlns: `http://autoscaling.amazonaws.com/doc/${VERSION}/`, version: VERSION }), handlers, authorize: autoScalingAuthorization(region) }
 }
 
 function required(p: FormParams, key: string): string {

@@ -37,6 +37,8 @@ export function awsJsonProtocol(options: { targetPrefix: string; serverErrorCode
       }
     },
     throttling: () => new ApiError('ThrottlingException', 'Rate exceeded', 400),
+    accessDenied: (operation) =>
+      new ApiError('AccessDeniedException', `User: arn:aws:sts::123456789012:assumed-role/instance/i is not authorized to perform: ${options.targetPrefix === 'AmazonSSM' ? 'ssm' : 'ecr'}:${operation} because no identity-based policy allows the action`, 400),
     serverError: (status, code) => new ApiError(code ?? options.serverErrorCodes[status], 'We encountered an internal error. Please try again.', status),
     unknownOperation: () => new ApiError('UnknownOperationException', '', 400),
   }

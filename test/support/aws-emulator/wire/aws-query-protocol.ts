@@ -36,6 +36,7 @@ export function awsQueryProtocol(options: { xmlns: string; version: string }): W
       }
     },
     throttling: () => new ApiError('Throttling', 'Rate exceeded', 400),
+    accessDenied: (operation) => new ApiError('AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/instance/i is not authorized to perform: autoscaling:${operation}`, 403),
     serverError: (status, code) => new ApiError(code ?? (status === 503 ? 'ServiceUnavailable' : 'InternalFailure'), 'An internal error occurred. Please try again.', status),
     unknownOperation: (operation) => new ApiError('InvalidAction', `Could not find operation ${operation} for version ${options.version}`, 400),
   }

@@ -5,6 +5,7 @@ import type { LaunchTemplate, LaunchTemplateVersion, TemplateRef } from '../mode
 import type { Region } from '../model/region.js'
 import { ec2QueryProtocol } from './ec2-query-protocol.js'
 import type { FormParams } from './form-params.js'
+import { ec2Authorization } from './authorization.js'
 import type { ServiceDefinition } from './http-service.js'
 import type { XmlValue } from './xml.js'
 
@@ -110,7 +111,7 @@ export function ec2Service(region: Region): ServiceDefinition<FormParams> {
       }
     },
   }
-  return { service: 'ec2', protocol: ec2QueryProtocol(), handlers }
+  return { service: 'ec2', protocol: ec2QueryProtocol(), handlers, authorize: ec2Authorization(region) }
 }
 
 function required(p: FormParams, key: string): string {

@@ -36,6 +36,7 @@ export function ec2QueryProtocol(): WireProtocol<FormParams> {
       }
     },
     throttling: () => new ApiError('RequestLimitExceeded', 'Request limit exceeded.', 503),
+    accessDenied: () => new ApiError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
     serverError: (status, code) => status === 503
       ? new ApiError(code ?? 'Unavailable', 'The server is overloaded and can\'t handle the request.', 503)
       : new ApiError(code ?? 'InternalError', 'An internal error has occurred.', 500),

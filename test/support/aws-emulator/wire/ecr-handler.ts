@@ -1,5 +1,6 @@
 import type { EmulatorClock } from '../clock.js'
 import { awsJsonProtocol, epochSeconds, type JsonInput } from './aws-json-protocol.js'
+import { ecrAuthorization } from './authorization.js'
 import type { ServiceDefinition } from './http-service.js'
 
 export interface EcrOptions {
@@ -15,6 +16,7 @@ export interface EcrOptions {
 export function ecrService(clock: EmulatorClock, options: EcrOptions): ServiceDefinition<JsonInput> {
   return {
     service: 'ecr',
+    authorize: ecrAuthorization(),
     protocol: awsJsonProtocol({ targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', serverErrorCodes: { 500: 'ServerException', 503: 'ServiceUnavailable' } }),
     handlers: {
       GetAuthorizationToken: () => ({

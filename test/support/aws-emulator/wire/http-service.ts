@@ -5,6 +5,7 @@ import type { Faults } from '../faults.js'
 import { instanceIdFromAccessKey, newRequestId } from '../ids.js'
 import { ApiError } from '../model/api-error.js'
 import { Listener, readBody, sleep } from './listener.js'
+import type { Authorize } from './authorization.js'
 import type { WireProtocol, WireResponse } from './wire-protocol.js'
 
 export interface CallContext {
@@ -19,6 +20,8 @@ export interface ServiceDefinition<Input> {
   readonly service: ServiceName
   readonly protocol: WireProtocol<Input>
   readonly handlers: Readonly<Record<string, Handler<Input>>>
+  /** What IAM would evaluate for a request, recorded with the call (wire/authorization.ts). */
+  readonly authorize?: Authorize<Input>
 }
 
 export interface ServiceDependencies {
@@ -44,7 +47,7 @@ export async function startService<Input>(definition: ServiceDefinition<Input>, 
       return
     }
     const instanceId = callerInstance(request)
-    const record = deps.calls.start(service, operation, instanceId)
+    const record = deps.calls.start(service, operation, instanceId, definition.authorize?.(operation, protocol.input(body)) ?? [])
     const { latencyMs, failure } = deps.faults.decide(service, operation, instanceId)
     if (latencyMs > 0) await sleep(latencyMs)
     if (failure?.kind === 'outage') {
@@ -55,7 +58,7 @@ export async function startService<Input>(definition: ServiceDefinition<Input>, 
     let answer: WireResponse
     let outcome = 'ok'
     if (failure) {
-      const error = failure.kind === 'throttle' ? protocol.throttling() : protocol.serverError(failure.status ?? 500, failure.code)
+      const error = failure.kind === 'throttle' ? protocol.throttling() : failure.kind === 'denied' ? protocol.accessDenied(operation) : protocol.serverError(failure.status ?? 500, failure.code)
       answer = protocol.error(error, requestId)
       outcome = error.code
     } else {

@@ -2,6 +2,7 @@ import { ApiError } from '../model/api-error.js'
 import type { ParameterType, ParameterView } from '../model/parameter-store.js'
 import type { Region } from '../model/region.js'
 import { awsJsonProtocol, booleanField, epochSeconds, numberField, stringField, stringListField, type JsonInput } from './aws-json-protocol.js'
+import { ssmAuthorization } from './authorization.js'
 import type { ServiceDefinition } from './http-service.js'
 
 /** SSM Parameter Store over awsJson1_1 (`X-Amz-Target: AmazonSSM.<Operation>`). */
@@ -9,6 +10,7 @@ export function ssmService(region: Region): ServiceDefinition<JsonInput> {
   const store = region.parameters
   return {
     service: 'ssm',
+    authorize: ssmAuthorization(region),
     protocol: awsJsonProtocol({ targetPrefix: 'AmazonSSM', serverErrorCodes: { 500: 'InternalServerError', 503: 'ServiceUnavailable' } }),
     handlers: {
       GetParameter: (input) => ({

@@ -15,6 +15,8 @@ export interface WireProtocol<Input> {
   success(operation: string, output: unknown, requestId: string): WireResponse
   error(error: ApiError, requestId: string): WireResponse
   throttling(): ApiError
+  /** The caller's role lacks the IAM permission for the operation, in the service's own words. */
+  accessDenied(operation: string): ApiError
   serverError(status: 500 | 503, code?: string): ApiError
   unknownOperation(operation: string): ApiError
 }
