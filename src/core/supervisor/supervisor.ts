@@ -89,6 +89,8 @@ interface Tracked {
   exitedAt?: number | undefined
   /** When the engine last reported an OOM kill in this container: the `die` that follows is one. */
   oomAt?: number | undefined
+  /** A create or start of deckhand's own is under way: its events tell nothing new. */
+  acting: boolean
 }
 
 const PROBED = new Set(['http', 'tcp'])
@@ -130,7 +132,7 @@ export class Supervisor {
     this.tracked = options.desired.containers.map((spec) => {
       const config = options.configs.get(spec.name)
       if (!config) throw new Error(`no container config for ${spec.name}`)
-      return { spec, config, phase: 'pending', run: 0, health: 'unknown', probeFailures: 0, healthyInRun: false, started: false, restarts: 0, restartTimes: [] }
+      return { spec, config, phase: 'pending', run: 0, health: 'unknown', probeFailures: 0, healthyInRun: false, started: false, restarts: 0, restartTimes: [], acting: false }
     })
     this.byName = new Map(this.tracked.map((t) => [t.spec.name, t]))
   }
@@ -370,6 +372,7 @@ export class Supervisor {
     }
     t.started = true
     t.notBefore = undefined
+    t.acting = true
     try {
       // Docker never starts a dead container again; a new one can be.
       if (decision.kind === 'recreate') await this.options.runtime.remove(decision.id)
@@ -391,6 +394,8 @@ export class Supervisor {
         void this.options.images.ensure([t.spec.image]).catch((pull: unknown) => this.log.warn({ image: t.spec.image, reason: message(pull) }, 'could not pull the image again'))
       }
       this.failed(t, t.detail, undefined, this.options.clock.now())
+    } finally {
+      t.acting = false
     }
   }
 
@@ -447,7 +452,10 @@ export class Supervisor {
     t.detail = undefined
     this.log.info({ container: t.spec.name, image: t.spec.image, id, restarts: t.restarts }, t.restarts === 0 ? 'container started' : 'container restarted')
     this.scheduleProbe(t, 0)
-    this.kick()
+    // A pass to see the new run, only when one tells something: the address a bridged tcp check
+    // needs, or the health of a container deckhand does not probe. Twenty http-checked containers
+    // starting at once would otherwise queue list and inspect passes ahead of their probe results.
+    if (!this.probeTarget(t)) this.kick()
   }
 
   private scheduleProbe(t: Tracked, delayMs: number): void {
@@ -469,6 +477,7 @@ export class Supervisor {
       if (this.closed || t.run !== run || t.phase !== 'running') return
       const now = this.options.clock.now()
       const started = t.runStartedAt ?? now
+      const before = t.health
       if (result.healthy) {
         t.probeFailures = 0
         t.healthyInRun = true
@@ -484,6 +493,8 @@ export class Supervisor {
       } else if (t.health !== 'healthy') {
         t.detail = `starting: ${result.detail ?? 'not answering yet'}`
       }
+      // No pass may follow (see healthChanged): the status says it now.
+      if (t.health !== before) await this.writeStatus()
     })
     // Scheduled here, not in the loop: a busy loop (a pass listing the engine) must not slow the
     // probes down. Until the first healthy answer of a run, probe fast, so boots are quick.
@@ -508,7 +519,8 @@ export class Supervisor {
       this.log.warn({ container: t.spec.name, health, reason: detail }, 'container unhealthy')
     }
     this.updateState()
-    this.kick()
+    // A pass decides what follows: restart an unhealthy container, start the dependents of a healthy one.
+    if (health === 'unhealthy' || this.tracked.some((d) => d.spec.dependsOn.includes(t.spec.name))) this.kick()
   }
 
   private async removeStale(state: ContainerState): Promise<void> {
@@ -610,7 +622,7 @@ export class Supervisor {
           delayMs = EVENTS_RETRY_MS
           this.log.debug({ id: event.containerId, action: event.action }, 'docker event')
           if (event.action === 'die' || event.action === 'oom') this.exitSeen(event)
-          else this.kick()
+          else if (!this.ownAction(event)) this.kick()
         }
       } catch (error) {
         if (this.closed) return
@@ -666,6 +678,14 @@ export class Supervisor {
       this.updateState()
       await this.writeStatus()
     })
+  }
+
+  /** The create or start event of deckhand's own call: the supervisor knows already. */
+  private ownAction(event: RuntimeEvent): boolean {
+    if (event.action !== 'create' && event.action !== 'start') return false
+    const t = this.tracked.find((c) => c.id === event.containerId || (c.acting && c.config.name === event.name))
+    if (t === undefined) return false
+    return t.acting || (t.id === event.containerId && (event.action === 'create' || t.phase === 'running'))
   }
 
   private engineUnreachable(error: unknown): void {

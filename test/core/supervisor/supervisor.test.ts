@@ -159,6 +159,23 @@ describe('Supervisor', () => {
     expect(h.supervisor.snapshot().containers[0]?.restarts).toBe(1)
   })
 
+  it('boots http-checked containers with one list of the engine: no pass after their starts and health changes', async () => {
+    const clock = new ManualClock()
+    const runtime = new ReadCountingRuntime(clock)
+    const probe = new FakeProbe()
+    const lines = ['containers:']
+    for (let i = 0; i < 5; i++) {
+      lines.push(`  c${i}: { image: web:1, health: { http: "http://127.0.0.1:${9000 + i}/healthz" } }`)
+      probe.set(`http:http://127.0.0.1:${9000 + i}/healthz`, true)
+    }
+    const h = harness(lines.join('\n'), { clock, runtime, probe })
+    await h.supervisor.start()
+    await h.settle()
+    expect(h.supervisor.instanceState).toBe('ready')
+    expect(runtime.calls.filter((c) => c.startsWith('start'))).toHaveLength(5)
+    expect(runtime.reads).toBe(1)
+  })
+
   it('leaves a die event of an earlier run alone once a pass restarted the container', async () => {
     const clock = new ManualClock()
     const runtime = new LateEventsRuntime(clock)
