@@ -265,7 +265,11 @@ export function simulate(config: SimConfig): SimResult {
       }
       // Tagged ready one step (the write answered), the launch hook completed (InService) the next,
       // on the containers' ready (agent.ts `#ready`): a restarted agent adopting a crash loop does not complete it.
-      if (l.lifecycleState === 'Pending:Wait' && l.agent?.state === 'ready' && l.write === undefined && l.containers === 'healthy') l.lifecycleState = 'InService'
+      if (l.lifecycleState === 'Pending:Wait' && l.agent?.state === 'ready' && l.write === undefined && l.containers === 'healthy') {
+        l.lifecycleState = 'InService'
+        // It serves from this instant, even if an outage starting in the same step takes it down again.
+        if (serves(l, now)) fill(l)
+      }
       if (l.containers === 'starting' && l.readyAtStep !== undefined && l.readyAtStep <= step) {
         l.readyAtStep = undefined
         l.containers = l.fails ? 'broken' : down || l.hostBroken ? 'crash-loop' : 'healthy'
@@ -283,11 +287,10 @@ export function simulate(config: SimConfig): SimResult {
     history.push(view)
 
     for (const l of live) {
-      // A replacement whose host reboots before it serves: its slot is the reboot's (`disrupted`) from then on.
-      if (l.slotOf !== undefined && (serves(l, now) || l.putBack)) {
-        slots.delete(l.slotOf)
-        l.slotOf = undefined
-      }
+      // A replacement whose host reboots before it serves: its slot is the reboot's (`disrupted`) from
+      // then on. One that crash-loops once ready and InService, before its warm-up is over: its
+      // slot is the crash loop's (an outage), which its degraded tag shows only when it lands.
+      if (serves(l, now) || l.putBack || (l.lifecycleState === 'InService' && l.agent?.state === 'degraded')) fill(l)
     }
     const serving = live.filter((l) => serves(l, now)).length
     const count = (kind: SlotKind) => [...slots.values()].filter((k) => k === kind).length
@@ -383,6 +386,13 @@ export function simulate(config: SimConfig): SimResult {
   function turnIntervalSteps(): number {
     const bound = driftIntervalBoundMs({ fleetSize: desired, autoScalingCalls: 1, ec2Calls: viewDescribeCalls(desired), minIntervalMs: MIN_TURN_INTERVAL_MS })
     return Math.ceil((bound * (1 + 0.2 * chance())) / STEP_MS)
+  }
+
+  /** The slot this replacement was launched into is no longer the rollout's (or a reboot's) to count. */
+  function fill(l: Live): void {
+    if (l.slotOf === undefined) return
+    slots.delete(l.slotOf)
+    l.slotOf = undefined
   }
 
   /** A rebooted host leaves before it was put back: its slot stays the reboot's until the replacement serves. */
