@@ -221,6 +221,8 @@ export function simulate(config: SimConfig): SimResult {
   const note = (text: string) => void events.push(text)
   /** The last refusal noted per instance: a crash loop asks every step, the trace says it once. */
   const refused = new Map<string, string>()
+  /** Instances the gate told to wait as crash-looping, noted once per crash loop. */
+  const heldDegraded = new Set<string>()
 
   for (let step = 0; step < config.steps; step++) {
     const now = START + step * STEP_MS
@@ -310,11 +312,11 @@ export function simulate(config: SimConfig): SimResult {
       if (chaos && l.agent) reconcile(l, step)
       const state = config.selfKnowledge === 'own-state' ? (l.agent?.state ?? 'booting') : (entry?.state ?? 'booting')
       const result = gate(seen, { instanceId: l.id, revision: l.runs, desiredRevision: NEW, state }, config.policy, now)
-      if (result.decision === 'wait' && result.code === 'degraded') {
-        const refusal = `${l.id} gate: wait degraded`
-        if (refused.get(l.id) !== refusal) note(`${refusal} (view ${age} steps old shows ${entry?.state ?? 'untagged'})`)
-        refused.set(l.id, refusal)
+      if (result.decision === 'wait' && result.code === 'degraded' && !heldDegraded.has(l.id)) {
+        heldDegraded.add(l.id)
+        note(`${l.id} gate: wait degraded (view ${age} steps old shows ${entry?.state ?? 'untagged'})`)
       }
+      if (state !== 'degraded') heldDegraded.delete(l.id)
       if (result.decision !== 'terminate') continue
       note(`${l.id} gate: terminate ${result.code} (own state ${state}, view ${age} steps old shows ${entry?.state ?? 'untagged'}${entry ? ` ${entry.health}` : ''})`)
       // Unhealthy, a crash-looping instance has had its turn: the gate may then let it go for free.
