@@ -79,6 +79,9 @@ export interface AgentDependencies {
   readonly driftIntervalMs?: number
 }
 
+/** How long a restarted agent's adopted containers have to answer healthy before the instance stops counting as serving. */
+const ADOPTION_GRACE_MS = 10_000
+
 export class Agent {
   readonly #deps: AgentDependencies
   #log: Logger
@@ -224,7 +227,24 @@ export class Agent {
     const supervisor = this.#supervisor
     supervisor.onStateChange((state, detail) => this.#enqueue(() => this.#onSupervisorState(state, detail)))
     await this.#enqueue(() => this.#onSupervisorState(supervisor.instanceState, supervisor.snapshot().detail))
+    if (ctx.restarted && lifecycle.state === 'ready' && supervisor.instanceState !== 'ready') this.#confirmAdoption(supervisor, lifecycle)
     this.#watchDrift(ctx, lifecycle)
+  }
+
+  /**
+   * An agent restarted on an instance that was ready keeps its ready tags while it adopts the
+   * containers (their probes answer within moments). If they are still not healthy after a
+   * grace period (the host rebooted or crashed and they had to start again), the instance is
+   * tagged booting until they are: a view must never show serving an instance that does not.
+   */
+  #confirmAdoption(supervisor: Supervisor, lifecycle: InstanceLifecycle): void {
+    this.#deps.scheduler.after(ADOPTION_GRACE_MS, () => {
+      void this.#enqueue(async () => {
+        if (this.#drainPromise || this.#leaving || supervisor.instanceState === 'ready' || lifecycle.state !== 'ready') return
+        this.#log.warn({ state: 'booting', reason: supervisor.unhealthyReport() }, 'the containers this instance served with are not healthy after the agent restarted; tagged booting until they are')
+        await lifecycle.transition('booting', { restore: true })
+      })
+    })
   }
 
   /**

@@ -62,9 +62,15 @@ const NEXT: Readonly<Record<TagState, readonly TagState[]>> = {
   draining: ['draining'],
 }
 
-/** Whether the lifecycle may go from one state to another; `restore` puts back a drain that was not a termination. */
+/**
+ * Whether the lifecycle may go from one state to another. `restore` is a restarted agent's
+ * correction: a drain that was not a termination is put back, and an instance recorded ready
+ * whose containers are not healthy after the restart is booting until they are.
+ */
 export function allowed(from: TagState, to: TagState, options: { restore?: boolean } = {}): boolean {
   if (from === 'draining' && options.restore === true) return to === 'ready' || to === 'booting' || to === 'degraded'
+  // A restarted agent whose adopted containers are not healthy: not serving until they are.
+  if (from === 'ready' && options.restore === true) return to === 'booting' || to === 'ready'
   return NEXT[from].includes(to)
 }
 

@@ -345,3 +345,25 @@ describe('Agent: hostile input from SSM and tags', () => {
     await slash.exit
   })
 })
+
+describe('Agent: adoption after a restart', () => {
+  it('an instance recorded ready whose containers are not healthy after the restart is tagged booting until they are, keeping its ready-at', async () => {
+    const first = setup()
+    await first.advance(1_000)
+    const readyAt = first.fleet.tags.get('i-0123')?.['deckhand:ready-at']
+    // The host crashed: the containers are down and the app is slow to answer when it comes back.
+    for (const c of first.runtime.all()) first.runtime.crash(c.name, 137)
+    const second = setup({ shared: { runtime: first.runtime, clock: first.clock, ssm: first.ssm, records: first.records, fleet: first.fleet } })
+    second.probe.set('tcp:127.0.0.1:3000', false)
+    await second.advance(1_000)
+    expect(second.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('ready')
+    for (let i = 0; i < 10; i++) await second.advance(1_000)
+    expect(second.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('booting')
+    expect(second.logger.messages('warn')).toContain('the containers this instance served with are not healthy after the agent restarted; tagged booting until they are')
+    second.probe.set('tcp:127.0.0.1:3000', true)
+    await second.advance(2_000)
+    expect(second.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('ready')
+    expect(second.fleet.tags.get('i-0123')?.['deckhand:ready-at']).toBe(readyAt)
+    expect(second.fleet.calls).not.toContain('unhealthy')
+  })
+})
