@@ -245,6 +245,9 @@ export class Agent {
     this.#log.info({ reason }, 'an earlier agent began a drain, and no termination is under way: putting the instance back once its containers are healthy')
     const { drain: _unfinished, ...rest } = ctx.record
     await this.#saveRecord(rest)
+    // Back to booting until the containers are healthy: from there it is ready again with its
+    // ready-at, or, if they crash-loop, degraded and in line for a replacement turn.
+    await this.#lifecycle?.transition('booting', { restore: true })
     return false
   }
 
@@ -297,20 +300,20 @@ export class Agent {
     const record = this.#record
     if (!record) return
     if (lifecycle.state === 'booting') {
-      // The record first, synced: a restarted agent must know this instance served.
-      const readyAt = this.#deps.clock.now()
-      try {
-        await this.#deps.bootRecord.write({ ...record, readyAt })
-        this.#record = { ...record, readyAt }
-      } catch (error) {
-        await this.#failBoot(messageOf(error))
-        return
+      // A first ready writes the record first, synced: a restarted agent must know this instance
+      // served. An instance put back after a drain keeps the ready-at it had.
+      const readyAt = record.readyAt ?? this.#deps.clock.now()
+      if (record.readyAt === undefined) {
+        try {
+          await this.#deps.bootRecord.write({ ...record, readyAt })
+          this.#record = { ...record, readyAt }
+        } catch (error) {
+          await this.#failBoot(messageOf(error))
+          return
+        }
       }
       if (!(await lifecycle.transition('ready', { readyAt }))) return
-      this.#log.info({ state: 'ready' }, 'every container is healthy; the instance is ready')
-    } else if (lifecycle.state === 'draining') {
-      if (!(await lifecycle.transition('ready', { restore: true }))) return
-      this.#log.info({ state: 'ready' }, 'the instance is back in service')
+      this.#log.info({ state: 'ready' }, record.readyAt === undefined ? 'every container is healthy; the instance is ready' : 'every container is healthy; the instance is back in service')
     } else if (lifecycle.state === 'degraded') {
       this.#turns?.cancel()
       if (!(await lifecycle.transition('ready'))) return

@@ -37,6 +37,8 @@ export interface CrashLoopTurnsOptions {
 export class CrashLoopTurns {
   readonly #o: CrashLoopTurnsOptions
   #timer: Cancellable | undefined
+  /** The last look found this instance's turn: it goes only when the next look finds it again. */
+  #eligible = false
 
   constructor(options: CrashLoopTurnsOptions) {
     this.#o = options
@@ -52,6 +54,7 @@ export class CrashLoopTurns {
   cancel(): void {
     this.#timer?.cancel()
     this.#timer = undefined
+    this.#eligible = false
   }
 
   #waiting(): boolean {
@@ -73,6 +76,7 @@ export class CrashLoopTurns {
     const { lifecycle, logger: log } = this.#o
     if (!this.#waiting()) return this.cancel()
     if (this.#o.healthy()) {
+      this.#eligible = false
       log.info({ decision: 'stay' }, 'crash loop: the containers are healthy again; not replacing this instance')
       return
     }
@@ -85,11 +89,16 @@ export class CrashLoopTurns {
     }
     this.#o.groupSize.size = Math.max(1, view.desiredCapacity)
     const turn = replacementTurn(view, { instanceId: this.#o.instanceId }, this.#o.rollout())
+    // Two looks a turn interval apart: at an outage's start every agent tags degraded and reads
+    // the group at once, and a view read before an earlier-launched peer's tag landed would put
+    // this one first too. By the second look every degraded tag of that moment is in the view.
+    const go = turn.decision === 'replace' && this.#eligible
+    this.#eligible = turn.decision === 'replace'
     log.info(
-      { decision: turn.decision === 'replace' ? 'unhealthy' : 'stay', reason: turn.reason, out: turn.out, maxUnavailable: turn.maxUnavailable },
-      `crash loop: ${turn.decision === 'replace' ? 'replacing this instance' : 'waiting for its turn'}`,
+      { decision: go ? 'unhealthy' : 'stay', reason: turn.reason, out: turn.out, maxUnavailable: turn.maxUnavailable },
+      `crash loop: ${go ? 'replacing this instance' : turn.decision === 'replace' ? 'its turn, if the next look agrees' : 'waiting for its turn'}`,
     )
-    if (turn.decision !== 'replace') return
+    if (!go) return
     this.cancel()
     await lifecycle.setUnhealthy(lifecycle.desired.reason ?? 'crash loop')
   }

@@ -53,7 +53,9 @@ export interface HookTarget {
 }
 
 const NEXT: Readonly<Record<TagState, readonly TagState[]>> = {
-  booting: ['booting', 'ready', 'failed', 'draining'],
+  // `degraded` from `booting` only for an instance that served before (a drain put back): the
+  // agent fails a first boot that crash-loops instead.
+  booting: ['booting', 'ready', 'degraded', 'failed', 'draining'],
   ready: ['ready', 'degraded', 'failed', 'draining'],
   degraded: ['degraded', 'ready', 'failed', 'draining'],
   failed: ['failed'],

@@ -81,7 +81,7 @@ export interface GateFacts {
 }
 
 export type TerminateCode = 'within-budget' | 'not-ready' | 'unhealthy'
-export type WaitCode = 'not-in-view' | 'already-leaving' | 'out-of-service' | 'stale-view' | 'no-budget' | 'queued'
+export type WaitCode = 'not-in-view' | 'already-leaving' | 'out-of-service' | 'degraded' | 'stale-view' | 'no-budget' | 'queued'
 
 export type GateResult =
   | { readonly decision: 'terminate'; readonly code: TerminateCode; readonly reason: string; readonly facts: GateFacts }
@@ -255,6 +255,12 @@ export function gate(view: GroupView, self: GateSelf, policy: RolloutPolicy, now
     return { decision: 'stay', code: 'up-to-date', reason: 'up to date: current revision, launch template and image', facts }
   }
   const why = outOfDate.join(', ')
+  // A crash-looping instance (a dependency may be down) is out of service for replacement only in
+  // its turn (replacement-turn.ts): letting it go here, free or through the budget, would replace
+  // every out-of-date instance during an outage, and their replacements could not get ready.
+  if (self.state === 'degraded' && me.health !== 'Unhealthy') {
+    return wait('degraded', `out of date (${why}), but crash-looping: it leaves only in its turn for replacement, so an outage never takes more than maxUnavailable`)
+  }
   if (self.state === 'ready' && me.state !== 'ready') {
     return wait('stale-view', `out of date (${why}), but the view shows this ready instance as ${me.state ?? 'untagged'}; waiting for a fresher view`)
   }

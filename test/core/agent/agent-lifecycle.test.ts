@@ -255,6 +255,10 @@ describe('Agent: a dependency outage is not a reason to replace the fleet', () =
     // The other instance's replacement is ready now.
     t.fleet.others = [{ id: 'i-new', launchTime: 5, lifecycleState: 'InService', health: 'Healthy', state: 'ready' }]
     await t.advance(40_000)
+    // Its turn on one look; it goes on the next look, a turn interval later, if that agrees.
+    expect(t.fleet.calls).not.toContain('unhealthy')
+    expect(t.logger.messages('info')).toContain('crash loop: its turn, if the next look agrees')
+    await t.advance(40_000)
     expect(t.fleet.calls).toContain('unhealthy')
     expect(t.runtime.all().map((c) => c.status)).toContain('running')
     t.stop('SIGTERM')

@@ -56,6 +56,9 @@ describe('Agent', () => {
     t.runtime.images.set('proxy:1', { exitOnStart: 1 })
     t.runtime.crash('web-asg-proxy-i-0123', 1)
     for (let i = 0; i < 10; i++) await t.advance(1_000)
+    expect(t.fleet.tags.get('i-0123')?.['deckhand:state']).toBe('degraded')
+    // In its turn on two looks a turn interval apart (at least 30 s).
+    await t.advance(40_000)
     expect(t.fleet.calls).toContain('unhealthy')
     expect(t.fleet.calls).not.toContain('complete launch ABANDON')
     t.stop('SIGTERM')

@@ -1,4 +1,5 @@
 import { allowed } from '../../../src/core/agent/lifecycle.js'
+import { driftIntervalBoundMs, viewDescribeCalls } from '../../../src/core/rollout/drift-interval.js'
 import { gate, isServing, resolveMaxUnavailable } from '../../../src/core/rollout/gate.js'
 import { outForReplacement, replacementTurn } from '../../../src/core/rollout/replacement-turn.js'
 import type {
@@ -23,8 +24,10 @@ import type {
  * at once; with it they reach AWS some steps later, some are lost, and each drift check writes
  * again what the tags contradict (reconciliation). `chaos` also restarts agents, reboots hosts
  * and can take a shared dependency down, during which every app crash-loops and crash-looping
- * agents ask the real `replacementTurn` whether they may go. Chaos draws from its own random
- * stream, so a run without it is the same run it always was.
+ * agents ask the real `replacementTurn` whether they may go, as crash-loop-turns.ts does: looks a
+ * turn interval apart, and Unhealthy only when two looks in a row found the turn. The gate is
+ * told the agent's state, so a crash-looping agent never leaves through it (unless Unhealthy).
+ * Chaos draws from its own random stream, so a run without it is the same run it always was.
  *
  * The world's truth (containers, boot.json, AWS's own lifecycle and health) is kept apart from
  * what agents believe and what the tags say, so the records measure capacity as it really is.
@@ -71,8 +74,16 @@ export interface Chaos {
   readonly outage?: { readonly from: number; readonly to: number } | undefined
   /** How many steps old a crash-looping agent's view may be (the real agent reads one just before deciding). */
   readonly turnStaleness: number
-  /** Chance that a crash-looping agent asks for its turn in a step (every 30 s or more in the real agent). */
+  /**
+   * Chance that a crash-looping agent's look at the group, once due, runs in this step (the
+   * agent's one serial chain of lifecycle steps may hold it). Looks are due a turn interval apart.
+   */
   readonly turnChance: number
+  /**
+   * Looks in a row that must find the turn before the agent sets itself Unhealthy: 2 as
+   * crash-loop-turns.ts has it (the default); 1 replays the agent before 1d5981c, which overshot.
+   */
+  readonly turnLooks?: 1 | 2
 }
 
 export interface SimConfig {
@@ -109,15 +120,16 @@ export interface StepRecord {
   readonly terminations: readonly string[]
   /** Slots out of service for replacement (replacement-turn.ts), by the agents' own states. */
   readonly outForReplacement: number
-  /** Instances out of service for a reason no agent chose: a host rebooted and not put back yet. */
+  /**
+   * Slots out of service for a reason no agent chose: a host rebooted and not put back yet, or
+   * replaced (crash-looping for good, or let go as not ready) and its replacement not serving yet.
+   */
   readonly disrupted: number
   /**
-   * Slots freed through the gate by an instance whose agent was crash-looping (degraded), whose
-   * replacement does not serve yet. The gate has no rule for a degraded self: it goes for free
-   * (`not-ready`) or, on a view that still shows it ready, through the budget, beside the
-   * crash-loop turns that spend the same maxUnavailable.
+   * Crash-looping (degraded) instances the gate let go at this step other than as Unhealthy: such
+   * an instance leaves only through its replacement turn, so this is always empty.
    */
-  readonly degradedLeft: number
+  readonly degradedThroughGate: readonly string[]
   /** The shared dependency is down at this step. */
   readonly outage: boolean
   /** Crash-looping instances that set themselves Unhealthy at this step. */
@@ -176,16 +188,19 @@ interface Live {
   rebooting: boolean
   /** Its host rebooted and its agent has not put it back yet. */
   putBack: boolean
-  /** The gate let it go while it crash-looped, and its agent was restarted before Terminate. */
-  interruptedDegraded: boolean
+  /** Its crash-loop turns (crash-loop-turns.ts) while its agent is degraded: when the next look is due, and whether the last one found its turn. */
+  turn: { nextAt: number; eligible: boolean } | undefined
   /** Its containers crash-loop whatever the dependencies do. */
   hostBroken: boolean
 }
 
-type SlotKind = 'budget' | 'unbudgeted' | 'degraded' | 'free'
+type SlotKind = 'budget' | 'unbudgeted' | 'disrupted' | 'free'
 
 /** The ASG replaces an Unhealthy instance this many steps after it turned Unhealthy. */
 const ASG_HEALTH_DELAY = 2
+
+/** crash-loop-turns.ts: the fewest milliseconds between two looks at the group. */
+const MIN_TURN_INTERVAL_MS = 30_000
 
 export function simulate(config: SimConfig): SimResult {
   const random = mulberry32(config.seed)
@@ -235,7 +250,7 @@ export function simulate(config: SimConfig): SimResult {
         agentBackAt: undefined,
         rebooting: false,
         putBack: false,
-        interruptedDegraded: false,
+        turn: undefined,
         hostBroken: false,
       })
     }
@@ -248,8 +263,9 @@ export function simulate(config: SimConfig): SimResult {
         l.lifecycleState = 'Pending:Wait'
         startAgent(l, step)
       }
-      // Tagged ready one step (the write answered), the launch hook completed (InService) the next.
-      if (l.lifecycleState === 'Pending:Wait' && l.agent?.state === 'ready' && l.write === undefined) l.lifecycleState = 'InService'
+      // Tagged ready one step (the write answered), the launch hook completed (InService) the next,
+      // on the containers' ready (agent.ts `#ready`): a restarted agent adopting a crash loop does not complete it.
+      if (l.lifecycleState === 'Pending:Wait' && l.agent?.state === 'ready' && l.write === undefined && l.containers === 'healthy') l.lifecycleState = 'InService'
       if (l.containers === 'starting' && l.readyAtStep !== undefined && l.readyAtStep <= step) {
         l.readyAtStep = undefined
         l.containers = l.fails ? 'broken' : down || l.hostBroken ? 'crash-loop' : 'healthy'
@@ -259,7 +275,7 @@ export function simulate(config: SimConfig): SimResult {
       supervise(l, step, now)
       if (l.unhealthySince !== undefined && step - l.unhealthySince >= ASG_HEALTH_DELAY && !leaving(l)) {
         note(`${l.id} replaced by the group (Unhealthy)`)
-        leave(l, step, l.slotOf)
+        leave(l, step, l.putBack ? disrupt(l) : l.slotOf)
       }
     }
 
@@ -280,6 +296,7 @@ export function simulate(config: SimConfig): SimResult {
     const decided: { l: Live; kind: SlotKind }[] = []
     const interrupted: Live[] = []
     const turns: Live[] = []
+    const degradedThroughGate: string[] = []
     for (const l of shuffle(live, random)) {
       if (leaving(l) || !(l.lifecycleState === 'InService' || l.lifecycleState.startsWith('Pending'))) continue
       if (chaos && l.agent === undefined) continue
@@ -290,24 +307,36 @@ export function simulate(config: SimConfig): SimResult {
       if (chaos && l.agent) reconcile(l, step)
       const state = config.selfKnowledge === 'own-state' ? (l.agent?.state ?? 'booting') : (entry?.state ?? 'booting')
       const result = gate(seen, { instanceId: l.id, revision: l.runs, desiredRevision: NEW, state }, config.policy, now)
+      if (result.decision === 'wait' && result.code === 'degraded') {
+        const refusal = `${l.id} gate: wait degraded`
+        if (refused.get(l.id) !== refusal) note(`${refusal} (view ${age} steps old shows ${entry?.state ?? 'untagged'})`)
+        refused.set(l.id, refusal)
+      }
       if (result.decision !== 'terminate') continue
       note(`${l.id} gate: terminate ${result.code} (own state ${state}, view ${age} steps old shows ${entry?.state ?? 'untagged'}${entry ? ` ${entry.health}` : ''})`)
+      // Unhealthy, a crash-looping instance has had its turn: the gate may then let it go for free.
+      if (l.agent?.state === 'degraded' && result.code !== 'unhealthy') degradedThroughGate.push(l.id)
       if (troubled && chance() < chaos.interruptChance) {
         interrupted.push(l)
         continue
       }
-      const kind: SlotKind = l.agent?.state === 'degraded' ? 'degraded' : result.code === 'within-budget' ? 'budget' : serves(l, now) ? 'unbudgeted' : 'free'
+      const kind: SlotKind = result.code === 'within-budget' ? 'budget' : serves(l, now) ? 'unbudgeted' : l.putBack ? 'disrupted' : 'free'
       decided.push({ l, kind })
     }
     if (chaos) {
       for (const l of live) {
+        // The first look once the degraded tag is written, then one a turn interval after the last.
         if (l.agent?.state !== 'degraded' || l.write !== undefined || l.health === 'Unhealthy' || leaving(l)) continue
-        if (chance() >= chaos.turnChance) continue
+        l.turn ??= { nextAt: step, eligible: false }
+        if (step < l.turn.nextAt || chance() >= chaos.turnChance) continue
         const age = chancePick(0, Math.min(chaos.turnStaleness, step))
         const turn = replacementTurn(history[step - age]!, { instanceId: l.id }, config.policy)
-        if (turn.decision !== 'replace') continue
-        note(`${l.id} crash loop: its turn to be replaced (${turn.reason}; view ${age} steps old)`)
-        turns.push(l)
+        const go = turn.decision === 'replace' && (l.turn.eligible || chaos.turnLooks === 1)
+        const seen = `${turn.reason}; view ${age} steps old`
+        if (turn.decision === 'replace') note(`${l.id} crash loop: ${go ? 'its turn, going' : 'its turn, if the next look agrees'} (${seen})`)
+        else if (l.turn.eligible) note(`${l.id} crash loop: not its turn on the next look, staying (${seen})`)
+        l.turn = { nextAt: step + turnIntervalSteps(), eligible: turn.decision === 'replace' }
+        if (go) turns.push(l)
       }
     }
     records.push({
@@ -317,8 +346,8 @@ export function simulate(config: SimConfig): SimResult {
       unbudgeted: count('unbudgeted'),
       terminations: decided.map((d) => d.l.id).sort(),
       outForReplacement: outForReplacement({ ...view, instances: live.map(toTruth) }),
-      disrupted: live.filter((l) => !leaving(l) && l.putBack).length,
-      degradedLeft: count('degraded') + live.filter((l) => l.interruptedDegraded).length,
+      disrupted: live.filter((l) => !leaving(l) && l.putBack).length + count('disrupted'),
+      degradedThroughGate: degradedThroughGate.sort(),
       outage: down,
       turns: turns.map((l) => l.id).sort(),
       events,
@@ -329,13 +358,13 @@ export function simulate(config: SimConfig): SimResult {
       leave(l, step, l.id)
     }
     for (const l of interrupted) {
-      l.interruptedDegraded = l.agent?.state === 'degraded'
       transition(l, 'draining', step)
       restartAgent(l, step, 'after tagging draining, before Terminate')
     }
     for (const l of turns) {
       l.health = 'Unhealthy'
       l.unhealthySince = step
+      l.turn = undefined
     }
 
     const settled = !chaos || (!troubled && step >= (chaos.outage?.to ?? 0))
@@ -348,6 +377,18 @@ export function simulate(config: SimConfig): SimResult {
     maxUnavailable,
     records,
     finished: last !== undefined && isFinished(live, desired, desired - last.unavailable),
+  }
+
+  /** crash-loop-turns.ts `#schedule`: the turn interval bound for the group's size, jittered up by at most 20%. */
+  function turnIntervalSteps(): number {
+    const bound = driftIntervalBoundMs({ fleetSize: desired, autoScalingCalls: 1, ec2Calls: viewDescribeCalls(desired), minIntervalMs: MIN_TURN_INTERVAL_MS })
+    return Math.ceil((bound * (1 + 0.2 * chance())) / STEP_MS)
+  }
+
+  /** A rebooted host leaves before it was put back: its slot stays the reboot's until the replacement serves. */
+  function disrupt(l: Live): string {
+    slots.set(l.id, 'disrupted')
+    return l.id
   }
 
   function isFinished(instances: readonly Live[], want: number, serving: number): boolean {
@@ -379,6 +420,8 @@ export function simulate(config: SimConfig): SimResult {
     const readyAt = from.readyAt ?? detail.readyAt
     if (from.state === to && from.readyAt === readyAt) return true
     l.agent = { state: to, ...(from.revision === undefined ? {} : { revision: from.revision }), ...(readyAt === undefined ? {} : { readyAt }) }
+    // Out of degraded, the turns are cancelled: a later crash loop starts them afresh.
+    if (to !== 'degraded') l.turn = undefined
     note(`${l.id} lifecycle ${from.state} -> ${to}`)
     sync(l, step)
     return true
@@ -415,7 +458,7 @@ export function simulate(config: SimConfig): SimResult {
   function startAgent(l: Live, step: number): Desired {
     const { readyAt, drain } = l.record
     l.agentBackAt = undefined
-    l.interruptedDegraded = false
+    l.turn = undefined
     // A restarted agent starts from boot.json (SPEC §1.10): ready if the instance served, draining if a drain was begun.
     l.agent = drain
       ? { state: 'draining', revision: l.runs, ...(readyAt === undefined ? {} : { readyAt }) }
@@ -425,8 +468,10 @@ export function simulate(config: SimConfig): SimResult {
     // A first boot writes its booting tag; a restarted agent writes nothing until it reconciles.
     if (l.lifecycleState === 'Pending:Wait' && l.tags.state === undefined) sync(l, step)
     if (drain) {
-      // No termination under way (a leaving instance's agent never comes back): put it back once healthy.
+      // agent.ts `#resumedDrain`: no termination under way (a leaving instance's agent never comes
+      // back), so the drain is forgotten and the instance boots again with its ready-at.
       l.record = { ...l.record, drain: false }
+      transition(l, 'booting', step, { restore: true })
     }
     return l.agent
   }
@@ -434,6 +479,7 @@ export function simulate(config: SimConfig): SimResult {
   function restartAgent(l: Live, step: number, why: string): void {
     note(`${l.id} agent restarted ${why}`)
     l.agent = undefined
+    l.turn = undefined
     l.agentBackAt = step + 1 + chancePick(0, 1)
   }
 
@@ -466,6 +512,7 @@ export function simulate(config: SimConfig): SimResult {
       l.rebooting = true
       l.putBack = true
       l.agent = undefined
+      l.turn = undefined
       l.agentBackAt = step + 1 + chancePick(1, 2)
     }
   }
@@ -478,16 +525,18 @@ export function simulate(config: SimConfig): SimResult {
       case 'healthy':
         if (agent.state === 'booting') {
           // boot.json first, then the lifecycle: a restarted agent must know this instance served.
-          l.record = { ...l.record, readyAt: now }
+          // A drain put back keeps the ready-at it had.
+          const readyAt = l.record.readyAt ?? now
+          l.record = { ...l.record, readyAt }
           l.agent = { ...agent, revision: l.runs }
-          transition(l, 'ready', step, { readyAt: now })
-        } else if (agent.state === 'draining') {
-          if (transition(l, 'ready', step, { restore: true })) l.putBack = false
-        }
-        else if (agent.state === 'degraded') transition(l, 'ready', step)
+          transition(l, 'ready', step, { readyAt })
+        } else if (agent.state === 'degraded') transition(l, 'ready', step)
+        // Healthy and ready again: a rebooted host is back in service.
+        if (l.agent?.state === 'ready') l.putBack = false
         return
       case 'crash-loop':
-        // Before it ever served, a crash loop is a failed boot; after, the instance is degraded and waits for its turn.
+        // Before it ever served, a crash loop is a failed boot; after, the instance is degraded
+        // and waits for its turn (a drain put back too: from booting).
         if (l.record.readyAt === undefined) failBoot(l, step)
         else transition(l, 'degraded', step)
         return
@@ -528,7 +577,7 @@ export function simulate(config: SimConfig): SimResult {
       agentBackAt: undefined,
       rebooting: false,
       putBack: false,
-      interruptedDegraded: false,
+      turn: undefined,
       hostBroken: false,
     }
     const ready = (runs: string, readyAt: number | undefined): Live => {

@@ -95,6 +95,8 @@ containers:
     image: ${images.sleeper}
     command: ["/bin/sh", "-c", "if [ -e /dep/down ]; then echo dependency down; exit 1; fi; exec /bin/sh /sleeper.sh"]
     volumes: ["${dep}:/dep:ro"]
+    # Healthy by a check, not merely running: a replacement whose app exits at once never gets ready.
+    health: { cmd: ["/bin/true"], interval: 1s, retries: 1 }
     restart: { crashLoop: { restarts: 3, within: 1m } }
     stopTimeout: 2s
 rollout:
