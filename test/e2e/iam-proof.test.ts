@@ -20,6 +20,8 @@ import { assertTestEnvironment, images } from '../support/images.js'
  * This is a run of its own, smaller than test/e2e/agent/fleet.test.ts: recording that whole
  * suite would double the end-to-end time. What it cannot reach is listed, not skipped:
  * - the EBS statements (issue 13: the agent does not call EBS yet);
+ * - ec2:DeleteTags of deckhand:reason, which the agent makes only when a crash loop ends:
+ *   checked below on that call;
  * - ecr:GetAuthorizationToken from a running agent (image names must be ECR hosts, which do not
  *   resolve here): the agent's own EcrCredentials adapter makes that call below instead.
  */
@@ -114,10 +116,25 @@ describe("the module's agent policy against the calls real agents made", () => {
     expect((await evaluate(policy, retag, emulator.state.accountId)).result).not.toBe('Allowed')
   })
 
-  it('uses every statement, except those granted for EBS (issue 13), not yet exercised', () => {
+  it('uses every statement, except those granted for EBS (issue 13) and the reason removal, checked below', () => {
     const used = new Set(verdicts.flatMap((v) => v.allowedBy))
     const unused = policy.Statement.map((s) => s.Sid ?? '').filter((sid) => !used.has(sid))
-    expect(unused).toEqual(EBS_STATEMENTS)
+    expect(unused.sort()).toEqual(['UntagOwnReason', ...EBS_STATEMENTS].sort())
+  })
+
+  it('allows removing deckhand:reason from its own instance, and nothing else', async () => {
+    const own = made.find((a) => a.action === 'ec2:CreateTags')
+    expect(own).toBeDefined()
+    const untag = (keys: string[], service = SERVICE): Authorization => ({
+      action: 'ec2:DeleteTags',
+      resource: own!.resource,
+      context: { 'aws:ResourceTag/deckhand:service': service, 'ec2:ResourceTag/deckhand:service': service, 'aws:TagKeys': keys },
+    })
+    const verdict = async (a: Authorization) => (await evaluate(policy, a, emulator.state.accountId)).result
+    expect(await verdict(untag(['deckhand:reason']))).toBe('Allowed')
+    expect(await verdict(untag(['deckhand:service']))).not.toBe('Allowed')
+    expect(await verdict(untag(['deckhand:state']))).not.toBe('Allowed')
+    expect(await verdict(untag(['deckhand:reason'], OTHER))).not.toBe('Allowed')
   })
 })
 

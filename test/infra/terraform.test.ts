@@ -124,15 +124,19 @@ describe('terraform/modules/service', () => {
     expect(statements.find((s) => s.sid === 'Release')).toMatchObject({ actions: ['ssm:PutParameter', 'ssm:GetParameterHistory'], resources: ['${aws_ssm_parameter.version.arn}'] })
   })
 
-  it('grants "*" only to actions that take no resource, and nothing that deletes', async () => {
+  it('grants "*" only to actions that take no resource, and deletes nothing but the deckhand:reason tag', async () => {
     const evaluator = new ModuleEvaluator(moduleFiles, moduleScope({ service: 'web', ebs_volumes: true, kms_key_arn: 'arn:aws:kms:eu-west-1:123456789012:key/k', extra_parameter_arns: ['arn:aws:ssm:eu-west-1:123456789012:parameter/shared/x'], ecr_repository_arns: ['arn:aws:ecr:eu-west-1:123456789012:repository/web'] }))
     const policy = evaluator.policyDocument('agent')
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
-      'ReadOwnParameters', 'DescribeFleet', 'ActOnOwnGroups', 'TagOwnInstances', 'GetRegistryToken', 'ReadReferencedParameters', 'DecryptOwnParameters', 'PullImages',
+      'ReadOwnParameters', 'DescribeFleet', 'ActOnOwnGroups', 'TagOwnInstances', 'UntagOwnReason', 'GetRegistryToken', 'ReadReferencedParameters', 'DecryptOwnParameters', 'PullImages',
       'EbsCreateOwnVolumes', 'EbsTagOnCreate', 'EbsMarkOwnVolumesFormatted', 'EbsAttachOwnVolumes', 'EbsDescribeVolumes',
     ])
+    const untag = policy.Statement.find((s) => s.Sid === 'UntagOwnReason')
+    expect(untag?.Action).toEqual(['ec2:DeleteTags'])
+    expect(JSON.stringify(untag?.Condition)).toContain('"aws:TagKeys":["deckhand:reason"]')
     for (const statement of policy.Statement) {
-      expect(statement.Action.filter((a) => a.includes('*') || /:Delete/.test(a)), statement.Sid).toEqual([])
+      const deletes = statement.Action.filter((a) => /:Delete/.test(a) && !(a === 'ec2:DeleteTags' && statement.Sid === 'UntagOwnReason'))
+      expect([...statement.Action.filter((a) => a.includes('*')), ...deletes], statement.Sid).toEqual([])
       if (!statement.Resource.includes('*')) continue
       for (const action of statement.Action) {
         const [service = '', name = ''] = action.split(':')
@@ -143,7 +147,7 @@ describe('terraform/modules/service', () => {
 
   it('leaves the optional statements out when their inputs are unset', () => {
     const policy = new ModuleEvaluator(moduleFiles, moduleScope({ service: 'web' })).policyDocument('agent')
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['ReadOwnParameters', 'DescribeFleet', 'ActOnOwnGroups', 'TagOwnInstances', 'GetRegistryToken'])
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(['ReadOwnParameters', 'DescribeFleet', 'ActOnOwnGroups', 'TagOwnInstances', 'UntagOwnReason', 'GetRegistryToken'])
   })
 })
 

@@ -113,6 +113,25 @@ data "aws_iam_policy_document" "agent" {
     }
   }
 
+  # deckhand:reason is removed when a crash loop ends and the instance serves again; nothing else.
+  statement {
+    sid       = "UntagOwnReason"
+    actions   = ["ec2:DeleteTags"]
+    resources = [local.instance_arns]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/deckhand:service"
+      values   = [var.service]
+    }
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["deckhand:reason"]
+    }
+  }
+
   # ECR: the agent turns the role into a registry token for dockerd.
   statement {
     sid       = "GetRegistryToken"
