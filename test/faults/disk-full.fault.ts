@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { assertTestEnvironment } from '../support/images.js'
+import { GROUP, lifecycleActions, startFaultGroup, type FaultGroup } from './support/fault-group.js'
+import { recordTry, tries } from './support/tally.js'
+
+/**
+ * The state dir's disk full while the agent writes boot.json: the state dir is a 1 MiB tmpfs we
+ * mount and fill. The boot must fail with a sentence naming the file and the fix (launch ABANDON,
+ * deckhand:reason), and leave no boot.json behind that a later agent would trust. Mounting needs
+ * root, so this runs in `npm run faults` only.
+ */
+const run = promisify(execFile)
+let group: FaultGroup | undefined
+let mount: string | undefined
+
+beforeAll(async () => {
+  await assertTestEnvironment()
+})
+
+afterEach(async () => {
+  await group?.close()
+  group = undefined
+  if (mount !== undefined) {
+    await run('umount', [mount])
+    await rm(mount, { recursive: true, force: true })
+    mount = undefined
+  }
+})
+
+async function fullDisk(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'deckhand-full-'))
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
+  mount = dir
+  // Written until ENOSPC: whatever fits stays, and the disk is full.
+  await writeFile(join(dir, 'filler'), Buffer.alloc(2 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOSPC') throw error
+  })
+  return dir
+}
+
+describe('the disk full', () => {
+  for (let t = 0; t < tries; t++) {
+    it(`while the agent writes boot.json (try ${t + 1})`, async () => {
+      const stateDir = await fullDisk()
+      group = await startFaultGroup({ waitServing: false, agentEnv: { DECKHAND_STATE_DIR: stateDir } })
+      const g = group
+      const { emulator } = g
+      const abandoned = await emulator.waitFor(() => lifecycleActions(g, { hookName: 'launch-hook', result: 'ABANDON' })[0], { timeoutMs: 120_000, description: 'the first instance to abandon its launch' })
+      const id = abandoned.instanceId
+      const reason = emulator.tags(id)['deckhand:reason'] ?? ''
+      const left = (await readdir(stateDir)).filter((f) => f.startsWith('boot'))
+      const clear = /boot record .*boot\.json.*free space on or repair the disk of DECKHAND_STATE_DIR/.test(reason) || /DECKHAND_STATE_DIR/.test(reason)
+      const survived = clear && left.length === 0 && g.states.get(id)?.at(-1) === 'failed'
+      recordTry({ fault: 'disk full while writing boot.json', survived, lost: 0, wrongfulTerminations: 0, note: reason })
+      expect(g.states.get(id)?.at(-1)).toBe('failed')
+      expect(reason).toMatch(/DECKHAND_STATE_DIR/)
+      expect(left).toEqual([])
+      expect(emulator.instances({ group: GROUP }).length).toBeGreaterThan(0)
+    }, 180_000)
+  }
+})
