@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { LogRecord } from '../support/deckhand-process.js'
-import { assertTestEnvironment } from '../support/images.js'
-import { census, servingCensus, docker, GROUP, lifecycleActions, lostContainers, SERVICE, startFaultGroup, strayContainers, waitServing, wrongfulTerminations, type FaultGroup } from './support/fault-group.js'
+import { census, servingCensus, docker, GROUP, lifecycleActions, lostContainers, SERVICE, useFaultGroups, strayContainers, type FaultGroup, waitServing, wrongfulTerminations } from './support/fault-group.js'
 import { recordTry, tries } from './support/tally.js'
 
 /**
@@ -12,16 +11,7 @@ import { recordTry, tries } from './support/tally.js'
  * duplicated or left from another revision, the instance volume keeps its data, nothing is
  * terminated that should not be, and a drain still completes its terminate hook.
  */
-let group: FaultGroup | undefined
-
-beforeAll(async () => {
-  await assertTestEnvironment()
-})
-
-afterEach(async () => {
-  await group?.close()
-  group = undefined
-})
+const startGroup = useFaultGroups()
 
 const bootPoints: { name: string; match: (l: LogRecord) => boolean }[] = [
   { name: 'its first log line', match: () => true },
@@ -41,7 +31,7 @@ describe('the agent SIGKILLed and started again on the same instance', () => {
   for (let t = 0; t < tries * bootPoints.length; t++) {
     const point = bootPoints[t % bootPoints.length]!
     it(`during boot, at ${point.name} (try ${Math.floor(t / bootPoints.length) + 1})`, async () => {
-      group = await startFaultGroup({ waitServing: false })
+      const group = await startGroup({ waitServing: false })
       const { emulator, launcher } = group
       const id = await emulator.waitFor(() => emulator.instances({ group: GROUP })[0]?.instanceId, { description: 'the instance to launch' })
       const first = await emulator.waitFor(() => launcher.agents.get(id)?.process, { description: 'its agent to start' })
@@ -63,7 +53,7 @@ describe('the agent SIGKILLed and started again on the same instance', () => {
 
   for (let t = 0; t < tries; t++) {
     it(`during a respawn (try ${t + 1})`, async () => {
-      group = await startFaultGroup()
+      const group = await startGroup()
       const { emulator, launcher } = group
       const id = emulator.instances({ group: GROUP })[0]?.instanceId ?? ''
       const revision = emulator.tags(id)['deckhand:revision'] ?? ''
@@ -89,7 +79,7 @@ describe('the agent SIGKILLed and started again on the same instance', () => {
 
   for (let t = 0; t < tries; t++) {
     it(`during a drain (try ${t + 1})`, async () => {
-      group = await startFaultGroup()
+      const group = await startGroup()
       const { emulator, launcher } = group
       const id = emulator.instances({ group: GROUP })[0]?.instanceId ?? ''
       await writeFile(volumeFile(group, id), 'kept')

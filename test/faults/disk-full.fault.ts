@@ -3,9 +3,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { assertTestEnvironment } from '../support/images.js'
-import { GROUP, lifecycleActions, startFaultGroup, type FaultGroup } from './support/fault-group.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { GROUP, lifecycleActions, useFaultGroups } from './support/fault-group.js'
 import { recordTry, tries } from './support/tally.js'
 
 /**
@@ -15,18 +14,12 @@ import { recordTry, tries } from './support/tally.js'
  * root, so this runs in `npm run faults` only.
  */
 const run = promisify(execFile)
-let group: FaultGroup | undefined
+const startGroup = useFaultGroups()
 let mount: string | undefined
 
-beforeAll(async () => {
-  await assertTestEnvironment()
-})
-
 afterEach(async () => {
-  await group?.close()
-  group = undefined
   if (mount !== undefined) {
-    await run('umount', [mount])
+    await run('umount', ['-l', mount])
     await rm(mount, { recursive: true, force: true })
     mount = undefined
   }
@@ -47,8 +40,7 @@ describe('the disk full', () => {
   for (let t = 0; t < tries; t++) {
     it(`while the agent writes boot.json (try ${t + 1})`, async () => {
       const stateDir = await fullDisk()
-      group = await startFaultGroup({ waitServing: false, agentEnv: { DECKHAND_STATE_DIR: stateDir } })
-      const g = group
+      const g = await startGroup({ waitServing: false, agentEnv: { DECKHAND_STATE_DIR: stateDir } })
       const { emulator } = g
       const abandoned = await emulator.waitFor(() => lifecycleActions(g, { hookName: 'launch-hook', result: 'ABANDON' })[0], { timeoutMs: 120_000, description: 'the first instance to abandon its launch' })
       const id = abandoned.instanceId

@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { restartDockerd } from '../support/docker-daemon.js'
-import { assertTestEnvironment } from '../support/images.js'
-import { GROUP, SERVICE, servingCensus, lostContainers, startFaultGroup, strayContainers, waitServing, wrongfulTerminations, type FaultGroup } from './support/fault-group.js'
+import { GROUP, SERVICE, servingCensus, lostContainers, useFaultGroups, strayContainers, waitServing, wrongfulTerminations } from './support/fault-group.js'
 import { recordTry, tries } from './support/tally.js'
 
 /**
@@ -12,22 +11,12 @@ import { recordTry, tries } from './support/tally.js'
  * instance volumes keep their data, nothing is terminated. The engine is the shared one, so the
  * whole run holds the docker lock (`npm run faults` takes it).
  */
-let group: FaultGroup | undefined
-
-beforeAll(async () => {
-  await assertTestEnvironment()
-})
-
-afterEach(async () => {
-  await group?.close()
-  group = undefined
-})
+const startGroup = useFaultGroups()
 
 describe('dockerd restarted under load', () => {
   for (let t = 0; t < tries; t++) {
     it(`two serving instances (try ${t + 1})`, async () => {
-      group = await startFaultGroup({ desired: 2 })
-      const g = group
+      const g = await startGroup({ desired: 2 })
       const { emulator, launcher } = g
       const ids = emulator.instances({ group: GROUP }).map((i) => i.instanceId)
       const keep = (id: string) => join(launcher.agent(id).stateDir, 'volumes', SERVICE, 'data', 'keep')

@@ -1,8 +1,8 @@
 import Dockerode from 'dockerode'
-import { onTestFailed } from 'vitest'
+import { afterEach, beforeAll, onTestFailed } from 'vitest'
 import { AgentLauncher } from '../../support/agent-launcher.js'
 import { startEmulator, type EmulatedInstance, type Emulator, type EmulatorEvent } from '../../support/aws-emulator/index.js'
-import { images } from '../../support/images.js'
+import { assertTestEnvironment, images } from '../../support/images.js'
 import { waitFor } from '../../support/wait.js'
 
 export const docker = new Dockerode()
@@ -52,6 +52,23 @@ export interface FaultGroupOptions {
   readonly beforeAgent?: (launcher: AgentLauncher, instance: EmulatedInstance) => void
   /** Wait until every instance serves. Default true. */
   readonly waitServing?: boolean
+}
+
+/** Registers the file's hooks (the environment check, closing each test's group) and returns the starter. */
+export function useFaultGroups(): (options?: FaultGroupOptions) => Promise<FaultGroup> {
+  let current: FaultGroup | undefined
+  beforeAll(async () => {
+    await assertTestEnvironment()
+  })
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return async (options) => {
+    current = await startFaultGroup({ ...options, waitServing: false })
+    if (options?.waitServing !== false) await waitServing(current, options?.desired ?? 1)
+    return current
+  }
 }
 
 /** A group (default one instance) with launch and terminate hooks, real agents on the shared engine. */
