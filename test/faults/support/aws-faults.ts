@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { FaultHandle, ServiceName } from '../../support/aws-emulator/index.js'
 import { assertTestEnvironment } from '../../support/images.js'
-import { census, GROUP, lostContainers, servingInstances, startFaultGroup, strayContainers, wrongfulTerminations, type FaultGroup } from './fault-group.js'
+import { census, GROUP, markEvents, lostContainers, servingInstances, startFaultGroup, strayContainers, wrongfulTerminations, type FaultGroup } from './fault-group.js'
 import { recordTry, tries } from './tally.js'
 
 export interface AwsFault {
@@ -46,6 +46,7 @@ export function describeAwsFaults(faults: readonly AwsFault[], options: { checks
         const { emulator, launcher } = group
         const checks = () => emulator.calls.count({ service: 'ssm', action: 'GetParameters', instanceId: id })
         const from = checks()
+        const mark = markEvents(group)
         const handle = fault.inject(group, id)
         await emulator.waitFor(() => checks() >= from + checksUnderFault && (handle.hits > 0 || !ALWAYS_CALLED.includes(fault.service)), {
           timeoutMs: 180_000,
@@ -61,7 +62,7 @@ export function describeAwsFaults(faults: readonly AwsFault[], options: { checks
         const untouched = c.startedAt.size === started.size && [...started].every(([cid, at]) => c.startedAt.get(cid) === at)
         const lost = lostContainers(c)
         const stray = strayContainers(c)
-        const wrongful = wrongfulTerminations(group)
+        const wrongful = wrongfulTerminations(group, [], mark)
         const serving = servingInstances(emulator).map((i) => i.instanceId)
         const survived = untouched && lost === 0 && stray === 0 && wrongful === 0 && serving.length === 1 && serving[0] === id
         recordTry({ fault: fault.name, survived, lost, wrongfulTerminations: wrongful, note: `${hits} requests faulted` })

@@ -144,20 +144,32 @@ export function lifecycleActions(group: FaultGroup, filter: { instanceId?: strin
 }
 
 /**
- * Terminations nobody asked for: launch ABANDONs, Unhealthy marks, TerminateInstance calls and
- * instances terminated, all counted over the whole group. A test that drains on purpose counts
- * the instances it terminated itself as `expected`.
+ * Terminations nobody asked for since `since` (a mark from `markEvents`, default the start):
+ * launch ABANDONs, Unhealthy marks, Terminating transitions and TerminateInstance calls. A test
+ * that drains on purpose names the instances it terminated itself as `expected`.
  */
-export function wrongfulTerminations(group: FaultGroup, expected: readonly string[] = []): number {
-  const { emulator } = group
+export function wrongfulTerminations(group: FaultGroup, expected: readonly string[] = [], since: EventMark = { events: 0, terminateCalls: 0 }): number {
   const wrong = new Set<string>()
-  for (const e of group.events) {
+  for (const e of group.events.slice(since.events)) {
     if (expected.includes('instanceId' in e ? e.instanceId : '')) continue
     if (e.type === 'lifecycle-action' && e.result === 'ABANDON') wrong.add(e.instanceId)
     if (e.type === 'health' && e.status === 'Unhealthy') wrong.add(e.instanceId)
     if (e.type === 'lifecycle-state' && e.to.startsWith('Terminating')) wrong.add(e.instanceId)
   }
-  return wrong.size + emulator.calls.count({ service: 'autoscaling', action: 'TerminateInstanceInAutoScalingGroup' })
+  return wrong.size + terminateCalls(group) - since.terminateCalls
+}
+
+export interface EventMark {
+  readonly events: number
+  readonly terminateCalls: number
+}
+
+export function markEvents(group: FaultGroup): EventMark {
+  return { events: group.events.length, terminateCalls: terminateCalls(group) }
+}
+
+function terminateCalls(group: FaultGroup): number {
+  return group.emulator.calls.count({ service: 'autoscaling', action: 'TerminateInstanceInAutoScalingGroup' })
 }
 
 export interface ContainerCensus {
