@@ -16,6 +16,7 @@ import { recordTry, tries } from './support/tally.js'
 const run = promisify(execFile)
 const startGroup = useFaultGroups()
 let mount: string | undefined
+const CANNOT_WRITE = /^Cannot write the boot record \/.*\/boot\.json \(ENOSPC: no space left on device.*\); free space on or repair the disk of DECKHAND_STATE_DIR\.$/
 
 afterEach(async () => {
   if (mount !== undefined) {
@@ -45,13 +46,15 @@ describe('the disk full', () => {
       const abandoned = await emulator.waitFor(() => lifecycleActions(g, { hookName: 'launch-hook', result: 'ABANDON' })[0], { timeoutMs: 120_000, description: 'the first instance to abandon its launch' })
       const id = abandoned.instanceId
       const reason = emulator.tags(id)['deckhand:reason'] ?? ''
-      const left = (await readdir(stateDir)).filter((f) => f.startsWith('boot'))
-      const clear = /boot record .*boot\.json.*free space on or repair the disk of DECKHAND_STATE_DIR/.test(reason) || /DECKHAND_STATE_DIR/.test(reason)
-      const survived = clear && left.length === 0 && g.states.get(id)?.at(-1) === 'failed'
-      recordTry({ fault: 'disk full while writing boot.json', survived, lost: 0, wrongfulTerminations: 0, note: reason })
+      const files = await readdir(stateDir)
+      // A temporary file of the failed write may stay (see docs/reliability.md); no reader opens it.
+      const temporary = files.filter((f) => /^boot\.json\.\d+\.tmp$/.test(f))
+      const clear = CANNOT_WRITE.test(reason)
+      const survived = clear && !files.includes('boot.json') && g.states.get(id)?.at(-1) === 'failed'
+      recordTry({ fault: 'disk full while writing boot.json', survived, lost: 0, wrongfulTerminations: 0, note: `${reason}${temporary.length ? ` (left ${temporary.join(', ')})` : ''}` })
       expect(g.states.get(id)?.at(-1)).toBe('failed')
-      expect(reason).toMatch(/DECKHAND_STATE_DIR/)
-      expect(left).toEqual([])
+      expect(reason).toMatch(CANNOT_WRITE)
+      expect(files).not.toContain('boot.json')
       expect(emulator.instances({ group: GROUP }).length).toBeGreaterThan(0)
     }, 180_000)
   }

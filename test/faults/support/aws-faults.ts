@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { FaultHandle, ServiceName } from '../../support/aws-emulator/index.js'
 import { assertTestEnvironment } from '../../support/images.js'
-import { census, GROUP, markEvents, lostContainers, servingInstances, startFaultGroup, strayContainers, wrongfulTerminations, type FaultGroup } from './fault-group.js'
+import { census, GROUP, markEvents, reportOnFailure, lostContainers, servingInstances, startFaultGroup, strayContainers, wrongfulTerminations, type FaultGroup } from './fault-group.js'
 import { recordTry, tries } from './tally.js'
 
 export interface AwsFault {
@@ -30,7 +30,7 @@ export function describeAwsFaults(faults: readonly AwsFault[], options: { checks
 
   beforeAll(async () => {
     await assertTestEnvironment()
-    group = await startFaultGroup()
+    group = await startFaultGroup({ reportFailures: false })
     id = group.emulator.instances({ group: GROUP })[0]?.instanceId ?? ''
     revision = group.emulator.tags(id)['deckhand:revision'] ?? ''
     started = (await census(group.launcher, id, revision)).startedAt
@@ -44,6 +44,7 @@ export function describeAwsFaults(faults: readonly AwsFault[], options: { checks
     for (const fault of faults) {
       it(`${fault.name} (try ${t + 1})`, async () => {
         const { emulator, launcher } = group
+        reportOnFailure(emulator, launcher)
         const checks = () => emulator.calls.count({ service: 'ssm', action: 'GetParameters', instanceId: id })
         const from = checks()
         const mark = markEvents(group)

@@ -52,6 +52,15 @@ export interface FaultGroupOptions {
   readonly beforeAgent?: (launcher: AgentLauncher, instance: EmulatedInstance) => void
   /** Wait until every instance serves. Default true. */
   readonly waitServing?: boolean
+  /** Print the agents' logs if the current test fails. Default true; false when started outside a test (beforeAll). */
+  readonly reportFailures?: boolean
+}
+
+/** Prints every agent's log and the last emulator events if the current test fails. */
+export function reportOnFailure(emulator: Emulator, launcher: AgentLauncher): void {
+  onTestFailed(() => {
+    console.log(`agent logs:\n${launcher.report()}\nlast emulator events:\n${emulator.recentEvents(30).map((e) => `  ${JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`).join('\n')}`)
+  })
 }
 
 /** Registers the file's hooks (the environment check, closing each test's group) and returns the starter. */
@@ -85,9 +94,7 @@ export async function startFaultGroup(options: FaultGroupOptions = {}): Promise<
       terminate: (id) => launcher.terminate(id),
     },
   })
-  onTestFailed(() => {
-    console.log(`agent logs:\n${launcher.report()}\nlast emulator events:\n${emulator.recentEvents(30).map((e) => `  ${JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`).join('\n')}`)
-  })
+  if (options.reportFailures !== false) reportOnFailure(emulator, launcher)
   const events: EmulatorEvent[] = []
   const states = new Map<string, string[]>()
   emulator.on((event) => {
