@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/adapters/docker/**', 'test/e2e/**', 'test/architecture/**'],
+          exclude: ['test/adapters/docker/**', 'test/e2e/**', 'test/architecture/**', 'test/faults/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -21,7 +21,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'docker',
-          include: ['test/adapters/docker/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+          include: ['test/adapters/docker/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/architecture/**/*.test.ts', 'test/faults/**/*.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
