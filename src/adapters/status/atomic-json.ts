@@ -1,4 +1,4 @@
-import { mkdir, open, rename, writeFile } from 'node:fs/promises'
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /**
@@ -10,18 +10,24 @@ export async function writeJsonAtomically(path: string, value: unknown, mode = 0
   await mkdir(dirname(path), { recursive: true })
   const temporary = `${path}.${process.pid}.tmp`
   const text = `${JSON.stringify(value, null, 2)}\n`
-  if (options.durable === true) {
-    const file = await open(temporary, 'w', mode)
-    try {
-      await file.writeFile(text)
-      await file.sync()
-    } finally {
-      await file.close()
+  try {
+    if (options.durable === true) {
+      const file = await open(temporary, 'w', mode)
+      try {
+        await file.writeFile(text)
+        await file.sync()
+      } finally {
+        await file.close()
+      }
+    } else {
+      await writeFile(temporary, text, { mode })
     }
-  } else {
-    await writeFile(temporary, text, { mode })
+    await rename(temporary, path)
+  } catch (error) {
+    // A full disk must not collect a half-written file at every failed start.
+    await rm(temporary, { force: true }).catch(() => undefined)
+    throw error
   }
-  await rename(temporary, path)
   if (options.durable === true) {
     const directory = await open(dirname(path), 'r')
     try {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -36,5 +36,19 @@ describe('FileBootRecordStore', () => {
     const store = new FileBootRecordStore(join(dir, 'missing', 'deeper'))
     await writeFile(join(dir, 'missing'), 'a file where a directory should be')
     await expect(store.write(record)).rejects.toMatchObject({ code: 'STATE_DIR', message: expect.stringMatching(/^Cannot write the boot record .*; free space on or repair the disk of DECKHAND_STATE_DIR\.$/) })
+  })
+})
+
+describe('FileBootRecordStore on a failed write', () => {
+  it('leaves no temporary file behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deckhand-boot-'))
+    try {
+      // boot.json is a directory: the rename fails after the temporary file was written.
+      await mkdir(join(dir, 'boot.json'))
+      await expect(new FileBootRecordStore(dir).write(record)).rejects.toMatchObject({ code: 'STATE_DIR' })
+      expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
