@@ -22,7 +22,14 @@ export interface ParallelImageFetcherOptions {
  * (no retry); anything else (network, registry 5xx, throttling) is retried.
  */
 export class ParallelImageFetcher implements ImageFetcher {
+  /** Images asked for and not present yet, with the last failure of each. */
+  readonly #outstanding = new Map<string, string | undefined>()
+
   constructor(private readonly options: ParallelImageFetcherOptions) {}
+
+  outstanding(): readonly { readonly image: string; readonly reason?: string }[] {
+    return [...this.#outstanding].map(([image, reason]) => (reason === undefined ? { image } : { image, reason }))
+  }
 
   async ensure(images: readonly string[], signal?: AbortSignal): Promise<void> {
     const { runtime, logger } = this.options
@@ -31,6 +38,7 @@ export class ParallelImageFetcher implements ImageFetcher {
       [...new Set(images)].map((image) =>
         limit(async () => {
           let started: number | undefined
+          this.#outstanding.set(image, this.#outstanding.get(image))
           await pRetry(
             async () => {
               try {
@@ -51,10 +59,12 @@ export class ParallelImageFetcher implements ImageFetcher {
               randomize: true,
               ...(signal ? { signal } : {}),
               onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+                this.#outstanding.set(image, error.message)
                 if (retriesLeft > 0) logger.warn({ image, attempt: attemptNumber, reason: error.message }, started === undefined ? 'image check failed; retrying' : 'pull failed; retrying')
               },
             },
           )
+          this.#outstanding.delete(image)
           if (started === undefined) return
           logger.info({ image, ms: Date.now() - started }, 'image pulled')
         }),

@@ -50,14 +50,17 @@ export async function boot(deps: BootDependencies): Promise<Supervisor> {
   const onAbort = (): void => early.abort(deps.signal?.reason)
   deps.signal?.addEventListener('abort', onAbort, { once: true })
   if (deps.signal?.aborted === true) onAbort()
-  const earlyDeadline = deps.scheduler.after(desired.rollout.bootDeadlineMs, () =>
+  const earlyDeadline = deps.scheduler.after(desired.rollout.bootDeadlineMs, () => {
+    // Name the first image still missing and its last failure: that is what a person must fix.
+    const [missing] = deps.images.outstanding?.() ?? []
+    const which = missing === undefined ? '' : ` (image ${missing.image} not pulled${missing.reason === undefined ? '' : `: ${missing.reason.replace(/\.$/, '')}`})`
     early.abort(
       new DeckhandError(
         'BOOT_DEADLINE',
-        `The images and volumes were not ready within the boot deadline of ${formatDuration(desired.rollout.bootDeadlineMs)}; check the registry and the instance's network, or raise rollout.bootDeadline.`,
+        `The images and volumes were not ready within the boot deadline of ${formatDuration(desired.rollout.bootDeadlineMs)}${which}; check the registry and the instance's network, or raise rollout.bootDeadline.`,
       ),
-    ),
-  )
+    )
+  })
   let configs: Map<string, ContainerConfig>
   try {
     configs = await prepare(deps, early.signal, log)

@@ -53,6 +53,15 @@ describe('ParallelImageFetcher', () => {
     expect(missing.calls).toEqual(['has app:9', 'pull app:9'])
   })
 
+  it('keeps the images still missing with their last failure, and forgets those it got', async () => {
+    const { runtime } = engine({ has: [false, false, false], pull: [new DeckhandError('IMAGE_PULL_FAILED', 'registry said 503', { retryable: true }), new DeckhandError('IMAGE_PULL_FAILED', 'connection refused', { retryable: true })] })
+    const fetcher = new ParallelImageFetcher({ runtime, logger: new MemoryLogger(), minDelayMs: 1, attempts: 2 })
+    await expect(fetcher.ensure(['app:1'])).rejects.toThrow('connection refused')
+    expect(fetcher.outstanding()).toEqual([{ image: 'app:1', reason: 'connection refused' }])
+    await fetcher.ensure(['app:1'])
+    expect(fetcher.outstanding()).toEqual([])
+  })
+
   it('gives up after its attempts, with the last error', async () => {
     const { runtime, calls } = engine({ has: [down(), down(), down()], pull: [] })
     await expect(new ParallelImageFetcher({ runtime, logger: new MemoryLogger(), minDelayMs: 1, attempts: 3 }).ensure(['app:1'])).rejects.toThrow('Cannot reach the Docker engine')

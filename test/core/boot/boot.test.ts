@@ -22,6 +22,12 @@ const hangingRegistry: ImageFetcher = {
     }),
 }
 
+/** A registry that refuses connections: the fetcher retries, and knows why each try failed. */
+const refusingRegistry: ImageFetcher = {
+  ensure: hangingRegistry.ensure,
+  outstanding: () => [{ image: '127.0.0.1:1/app:1', reason: 'Cannot pull 127.0.0.1:1/app:1: connection refused.' }],
+}
+
 describe('boot', () => {
   it('fails at the boot deadline when the images never arrive, naming what to check', async () => {
     const clock = new ManualClock()
@@ -52,5 +58,28 @@ describe('boot', () => {
       "The images and volumes were not ready within the boot deadline of 2m; check the registry and the instance's network, or raise rollout.bootDeadline.",
     )
     expect(runtime.all()).toEqual([])
+  })
+
+  it('names the image still missing and its last failure when the deadline passes', async () => {
+    const clock = new ManualClock()
+    const runtime = new FakeRuntime(clock)
+    const started = boot({
+      identity: { instanceId: 'i-1', service: 'web' },
+      desired: desired('containers:\n  app: { image: "127.0.0.1:1/app:1" }\nrollout: { bootDeadline: 5s }\n'),
+      host: { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
+      runtime,
+      images: refusingRegistry,
+      volumes: { prepare: async () => ({ kind: 'tmpfs' }), release: async () => {} },
+      parameters: { read: async () => new Map() },
+      probe: new FakeProbe(),
+      clock,
+      scheduler: clock,
+      logger: new MemoryLogger(),
+    })
+    const outcome = started.catch((error: unknown) => error)
+    await clock.advance(5_000)
+    expect(((await outcome) as Error).message).toBe(
+      "The images and volumes were not ready within the boot deadline of 5s (image 127.0.0.1:1/app:1 not pulled: Cannot pull 127.0.0.1:1/app:1: connection refused); check the registry and the instance's network, or raise rollout.bootDeadline.",
+    )
   })
 })
