@@ -17,7 +17,7 @@ import { recordTry, tries } from './support/tally.js'
 const docker = new Dockerode()
 const runId = `faults${process.pid}`
 let dir: string
-const BOOT_DEADLINE = /^The images and volumes were not ready within the boot deadline of 5s( \(image [^ ]+ not pulled[^)]*\))?; check the registry/
+const BOOT_DEADLINE = /^The images and volumes were not ready within the boot deadline of 5s( \(image \S+ not pulled.*\))?; check the registry and the instance's network, or raise rollout\.bootDeadline\.$/
 
 beforeAll(async () => {
   await assertTestEnvironment()
