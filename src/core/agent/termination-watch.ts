@@ -103,7 +103,8 @@ export class TerminationWatch {
       if (target === 'Terminated') return onTermination({ reason: 'the group is terminating this instance (target lifecycle state Terminated)' })
       const spot = await metadata.spotInterruption().catch(() => undefined)
       if (spot) return onTermination(spotNotice(spot))
-      if (target !== undefined || !this.#options.askGroup() || this.#elapsed < this.#nextGroupAsk) return
+      // IMDS said nothing (404) or did not answer (null): either way the group is asked now and then.
+      if ((target !== undefined && target !== null) || !this.#options.askGroup() || this.#elapsed < this.#nextGroupAsk) return
       this.#nextGroupAsk = this.#elapsed + this.#fallbackMs()
       const state = await fleet.lifecycleState(instanceId).catch(() => undefined)
       if (state?.startsWith('Terminating') === true) onTermination({ reason: `the group is terminating this instance (${state})` })

@@ -367,3 +367,17 @@ describe('Agent: adoption after a restart', () => {
     expect(second.fleet.calls).not.toContain('unhealthy')
   })
 })
+
+describe('Agent: a termination IMDS cannot tell', () => {
+  it('drains when IMDS does not answer and the group says the instance is terminating', async () => {
+    const t = setup()
+    await t.advance(1_000)
+    t.metadata.targetLifecycleState = async () => {
+      throw new Error('IMDS did not answer')
+    }
+    t.fleet.lifecycle = 'Terminating:Wait'
+    for (let i = 0; i < 15; i++) await t.advance(5_000)
+    expect(await t.exit).toBe(0)
+    expect(t.fleet.calls.at(-1)).toBe('complete terminate CONTINUE')
+  })
+})
